@@ -1,0 +1,5 @@
+"""Allow ``python -m prowtui``."""
+
+from prowtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Headless sub-commands. Each module exposes ``register(subparsers)``."""

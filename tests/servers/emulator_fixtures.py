@@ -1,0 +1,1 @@
+"""Fixtures that start gcp-storage-emulator."""

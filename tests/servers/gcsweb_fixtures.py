@@ -1,0 +1,1 @@
+"""Fixtures that start the gcsweb-format test server."""
