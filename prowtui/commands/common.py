@@ -24,9 +24,7 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
         help="demo, a preset name, gs://BUCKET, https://HOST/gcs/BUCKET/, or a local directory "
         "(default: $PROWTUI_SOURCE, then the config file, then demo)",
     )
-    parser.add_argument(
-        "--offline", action="store_true", help="answer from the on-disk cache only"
-    )
+    parser.add_argument("--offline", action="store_true", help="answer from the on-disk cache only")
 
 
 def fail(message: str) -> int:
