@@ -1,0 +1,415 @@
+"""Export one job to parquet: builds, build logs, events and junit rows, written as builds arrive.
+
+Each file is written by a :class:`AtomicParquetWriter`: row groups go to a hidden temporary
+file in the output directory (``.NAME.parquet.<pid>.tmp``) as builds arrive, and only a
+complete file is fsynced and renamed over ``NAME.parquet``. A crash, SIGINT or SIGKILL at any
+moment therefore leaves the previous complete file or none. Memory is bounded: the crawl keeps
+a window of builds in flight, build logs are spooled to disk above a few MB, and ``log`` rows
+are flushed in small row groups (one log in memory at a time when logs are big).
+
+Builds whose fetches fail permanently are left out of every table and listed, with the error,
+in ``failures.parquet`` (written on every run; empty when nothing failed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from prowtui.analysis.crawl import (
+    DEFAULT_CONCURRENCY,
+    BuildCrawl,
+    CrawlOptions,
+    JobCrawler,
+    ProgressCallback,
+)
+from prowtui.errors import UsageError
+from prowtui.prow.jobs import parse_job_path
+from prowtui.sources.base import Source, normalize_dir
+
+TABLES = ("builds", "build_logs", "events", "junit")
+TS = pa.timestamp("us", tz="UTC")
+
+BUILDS_SCHEMA = pa.schema(
+    [
+        ("build_id", pa.string()),
+        ("job", pa.string()),
+        ("path", pa.string()),
+        ("result", pa.string()),
+        ("passed", pa.bool_()),
+        ("started", TS),
+        ("finished", TS),
+        ("duration_s", pa.float64()),
+        ("revision", pa.string()),
+        ("top_level_entries", pa.list_(pa.string())),
+        ("artifact_entries", pa.list_(pa.string())),
+        ("log_bytes", pa.int64()),
+        ("log_chars", pa.int64()),
+        ("log_words", pa.int64()),
+        ("log_lines", pa.int64()),
+    ]
+)
+
+EVENTS_SCHEMA = pa.schema(
+    [
+        ("build_id", pa.string()),
+        ("source_file", pa.string()),
+        ("uid", pa.string()),
+        ("namespace", pa.string()),
+        ("name", pa.string()),
+        ("reason", pa.string()),
+        ("type", pa.string()),
+        ("message", pa.string()),
+        ("count", pa.int64()),
+        ("first_timestamp", TS),
+        ("last_timestamp", TS),
+        ("source_component", pa.string()),
+        ("involved_kind", pa.string()),
+        ("involved_name", pa.string()),
+    ]
+)
+
+JUNIT_SCHEMA = pa.schema(
+    [
+        ("build_id", pa.string()),
+        ("file", pa.string()),
+        ("suite", pa.string()),
+        ("classname", pa.string()),
+        ("name", pa.string()),
+        ("time_s", pa.float64()),
+        ("status", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+FAILURES_SCHEMA = pa.schema(
+    [("build_id", pa.string()), ("path", pa.string()), ("error", pa.string())]
+)
+
+
+def _build_logs_schema() -> pa.Schema:
+    """``log`` plus the index ``build_id``, with the pandas metadata that restores the index."""
+    sample = pd.DataFrame({"log": ["x"]}, index=pd.Index(["1"], name="build_id"))
+    pandas_meta = pa.Schema.from_pandas(sample).metadata
+    return pa.schema([("log", pa.string()), ("build_id", pa.string())], metadata=pandas_meta)
+
+
+BUILD_LOGS_SCHEMA = _build_logs_schema()
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "builds": BUILDS_SCHEMA,
+    "build_logs": BUILD_LOGS_SCHEMA,
+    "events": EVENTS_SCHEMA,
+    "junit": JUNIT_SCHEMA,
+    "failures": FAILURES_SCHEMA,
+}
+
+#: rows per row group (builds, events, junit, failures)
+ROW_GROUP_ROWS = 1000
+#: a build_logs row group is flushed once it holds this many bytes of log text
+LOG_GROUP_BYTES = 8 << 20
+LOG_GROUP_ROWS = 64
+
+_TEMP = re.compile(r"^\.(?P<final>[A-Za-z_]+\.parquet)\.(?P<pid>[0-9]+)\.tmp$")
+
+
+class AtomicParquetWriter:
+    """Write row groups to a hidden temp file; :meth:`commit` makes it appear whole."""
+
+    def __init__(
+        self,
+        final: Path,
+        schema: pa.Schema,
+        *,
+        group_rows: int = ROW_GROUP_ROWS,
+        group_bytes: int | None = None,
+    ) -> None:
+        self.final = final
+        self.schema = schema
+        self.temp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        self.group_rows = group_rows
+        self.group_bytes = group_bytes
+        self.rows = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._buffer_bytes = 0
+        self._writer = pq.ParquetWriter(self.temp, schema)
+
+    def add(self, row: dict[str, Any], size: int = 0) -> None:
+        """Buffer one row; a full group is written out."""
+        self._buffer.append(row)
+        self._buffer_bytes += size
+        full = len(self._buffer) >= self.group_rows
+        if full or (self.group_bytes is not None and self._buffer_bytes >= self.group_bytes):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one row group."""
+        if not self._buffer:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        self._writer.write_table(table)
+        self.rows += len(self._buffer)
+        self._buffer = []
+        self._buffer_bytes = 0
+
+    def commit(self) -> Path:
+        """Flush, close, fsync and rename over the final name (then fsync the directory)."""
+        self.flush()
+        self._writer.close()
+        with open(self.temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.temp, self.final)
+        _fsync_dir(self.final.parent)
+        return self.final
+
+    def abort(self) -> None:
+        """Drop the temporary file (the previous final file, if any, stays)."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.temp.unlink()
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(out_dir: Path) -> list[Path]:
+    """Delete temp files left by exports that were killed (their process is gone)."""
+    removed = []
+    for path in out_dir.iterdir():
+        match = _TEMP.match(path.name)
+        if not match:
+            continue
+        pid = int(match["pid"])
+        if pid != os.getpid() and _alive(pid):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class ExportResult:
+    """Where the files are, how many rows each holds, and the builds that failed."""
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    failures_path: Path | None = None
+
+
+def build_row(crawl: BuildCrawl, job: str) -> dict[str, Any]:
+    """One ``builds.parquet`` row."""
+    started = crawl.started.timestamp if crawl.started else None
+    finished = crawl.finished.timestamp if crawl.finished else None
+    duration = (finished - started).total_seconds() if started and finished else None
+    revision = (crawl.finished.revision if crawl.finished else None) or (
+        crawl.started.repo_commit if crawl.started else None
+    )
+    log = crawl.log
+    return {
+        "build_id": crawl.build_id,
+        "job": job,
+        "path": crawl.path,
+        "result": crawl.result,
+        "passed": crawl.finished.passed if crawl.finished else None,
+        "started": started,
+        "finished": finished,
+        "duration_s": duration,
+        "revision": revision,
+        "top_level_entries": list(crawl.top_level),
+        "artifact_entries": list(crawl.artifacts),
+        "log_bytes": crawl.log_bytes,
+        "log_chars": log.chars if log else 0,
+        "log_words": log.words if log else 0,
+        "log_lines": log.lines if log else 0,
+    }
+
+
+def event_rows(crawl: BuildCrawl) -> Iterable[dict[str, Any]]:
+    """``events.parquet`` rows of one build."""
+    for source_file, ev in crawl.events:
+        yield {
+            "build_id": crawl.build_id,
+            "source_file": source_file,
+            "uid": ev.uid,
+            "namespace": ev.namespace,
+            "name": ev.name,
+            "reason": ev.reason,
+            "type": ev.type,
+            "message": ev.message,
+            "count": ev.count,
+            "first_timestamp": ev.first_timestamp,
+            "last_timestamp": ev.last_timestamp,
+            "source_component": ev.source_component,
+            "involved_kind": ev.involved_kind,
+            "involved_name": ev.involved_name,
+        }
+
+
+def junit_rows(crawl: BuildCrawl) -> Iterable[dict[str, Any]]:
+    """``junit.parquet`` rows of one build."""
+    for file, case in crawl.junit:
+        yield {
+            "build_id": crawl.build_id,
+            "file": file,
+            "suite": case.suite,
+            "classname": case.classname,
+            "name": case.name,
+            "time_s": case.time_s,
+            "status": str(case.status),
+            "message": case.message,
+        }
+
+
+def _writers(
+    out_dir: Path, tables: Sequence[str], group_rows: int
+) -> dict[str, AtomicParquetWriter]:
+    writers: dict[str, AtomicParquetWriter] = {}
+    try:
+        for name in tables:
+            if name == "build_logs":
+                writers[name] = AtomicParquetWriter(
+                    out_dir / "build_logs.parquet",
+                    BUILD_LOGS_SCHEMA,
+                    group_rows=min(group_rows, LOG_GROUP_ROWS),
+                    group_bytes=LOG_GROUP_BYTES,
+                )
+            else:
+                writers[name] = AtomicParquetWriter(
+                    out_dir / f"{name}.parquet", SCHEMAS[name], group_rows=group_rows
+                )
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    return writers
+
+
+def check_tables(tables: Iterable[str]) -> tuple[str, ...]:
+    """Validate table names (UsageError on an unknown one); keep the documented order."""
+    wanted = set(tables)
+    unknown = wanted - set(TABLES)
+    if unknown:
+        raise UsageError(
+            f"unknown table(s): {', '.join(sorted(unknown))}; choose from {', '.join(TABLES)}"
+        )
+    if not wanted:
+        raise UsageError("no table to export")
+    return tuple(name for name in TABLES if name in wanted)
+
+
+async def export_job(
+    source: Source,
+    job_path: str,
+    out_dir: Path | str,
+    *,
+    limit: int | None = None,
+    tables: Iterable[str] = TABLES,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_progress: ProgressCallback | None = None,
+    group_rows: int = ROW_GROUP_ROWS,
+) -> ExportResult:
+    """Crawl ``job_path`` and write the chosen parquet tables (plus ``failures.parquet``).
+
+    Files are replaced only when complete; on any error or cancellation the temporary files
+    are removed and the previous files stay.
+    """
+    chosen = check_tables(tables)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)
+    job_path = normalize_dir(job_path)
+    job_name = parse_job_path(job_path).name
+    need_logs = "builds" in chosen or "build_logs" in chosen
+    need_details = "events" in chosen or "junit" in chosen
+    result = ExportResult()
+    with tempfile.TemporaryDirectory(prefix=".prowtui-spool-", dir=out) as spool_dir:
+        options = CrawlOptions(
+            content=need_logs,
+            keep_logs="build_logs" in chosen,
+            details=need_details,
+            spool_dir=spool_dir,
+        )
+        crawler = JobCrawler(
+            source,
+            job_path,
+            limit=limit,
+            concurrency=concurrency,
+            options=options,
+            on_progress=on_progress,
+        )
+        writers = _writers(out, chosen, group_rows)
+        failures = AtomicParquetWriter(
+            out / "failures.parquet", FAILURES_SCHEMA, group_rows=group_rows
+        )
+        try:
+            async for crawl in crawler.builds():
+                try:
+                    if crawl.error is not None:
+                        result.failures.append((crawl.build_id, crawl.path, crawl.error))
+                        failures.add(
+                            {"build_id": crawl.build_id, "path": crawl.path, "error": crawl.error}
+                        )
+                        continue
+                    _write_build(crawl, job_name, writers)
+                finally:
+                    crawl.close()
+            for name, writer in writers.items():
+                result.paths[name] = writer.commit()
+                result.row_counts[name] = writer.rows
+            result.failures_path = failures.commit()
+        except BaseException:
+            for writer in writers.values():
+                writer.abort()
+            failures.abort()
+            raise
+    return result
+
+
+def _write_build(crawl: BuildCrawl, job: str, writers: dict[str, AtomicParquetWriter]) -> None:
+    if "builds" in writers:
+        writers["builds"].add(build_row(crawl, job))
+    if "build_logs" in writers:
+        log = crawl.log
+        text = log.text() if log is not None and log.spool is not None else None
+        if log is not None and log.size == 0 and crawl.log_bytes is None:
+            text = None  # no build-log.txt at all: unknown, not empty
+        writers["build_logs"].add({"log": text, "build_id": crawl.build_id}, size=len(text or ""))
+    if "events" in writers:
+        for row in event_rows(crawl):
+            writers["events"].add(row)
+    if "junit" in writers:
+        for row in junit_rows(crawl):
+            writers["junit"].add(row)
