@@ -38,13 +38,16 @@ class _Handler(RequestHandler):
 
     owner: EmulatorServer
 
-    def handle_one_request(self) -> None:
-        owner = self.owner
-        with owner._lock:
-            owner.requests += 1
-        if owner.latency > 0:
-            time.sleep(owner.latency)
-        super().handle_one_request()
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        if ok:
+            owner = self.owner
+            with owner._lock:
+                owner.requests += 1
+                owner.request_log.append(f"{self.command} {self.path}")
+            if owner.latency > 0:
+                time.sleep(owner.latency)
+        return ok
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the per-request log line."""
@@ -76,13 +79,13 @@ class EmulatorServer:
     def __init__(self, *, latency: float = 0.0) -> None:
         self.latency = latency
         self.requests = 0
+        #: "METHOD /path?query" of every request since the last reset_counter()
+        self.request_log: list[str] = []
         self._lock = threading.Lock()
         self._storage = Storage(use_memory_fs=True)
         self.port = _free_port()
         handler = type("BoundHandler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(
-            ("127.0.0.1", self.port), partial(handler, self._storage)
-        )
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), partial(handler, self._storage))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -116,6 +119,7 @@ class EmulatorServer:
         """Set the request counter back to zero."""
         with self._lock:
             self.requests = 0
+            self.request_log.clear()
 
     def client(self) -> storage.Client:
         """A google-cloud-storage client talking to this emulator."""

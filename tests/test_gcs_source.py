@@ -1,0 +1,162 @@
+"""GcsSource against gcp-storage-emulator on 127.0.0.1.
+
+The emulator ignores ``maxResults``/``pageToken`` (every listing is one page), so these tests
+exercise the ``it.pages`` loop with a single page only; multi-page behaviour is the client
+library's. It also returns gzip-encoded objects as stored bytes, which ``read`` decodes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from prowtui.errors import NotFound, Unreachable
+from prowtui.sources.base import Source
+from prowtui.sources.gcs import GcsSource
+from prowtui.sources.walk import walk
+from tests.servers.emulator import EmulatorServer
+
+LOG = b"".join(b"line %d of the build log\n" % i for i in range(2000))
+BIG = bytes(range(256)) * 40_000  # 10 MB, more than two stream chunks
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gcs") / "bucket"
+    build = root / "logs" / "job" / "7"
+    (build / "artifacts" / "deep").mkdir(parents=True)
+    (build / "build-log.txt").write_bytes(gzip.compress(LOG, mtime=0))
+    (build / "x.log.gz").write_bytes(gzip.compress(b"stay compressed", mtime=0))
+    (build / "finished.json").write_bytes(b'{"result": "SUCCESS"}')
+    (build / "empty.txt").write_bytes(b"")
+    (build / "artifacts" / "big.bin").write_bytes(BIG)
+    (build / "artifacts" / "deep" / "a b%#é.txt").write_bytes(b"odd")
+    (root / "logs" / "job" / "latest-build.txt").write_bytes(b"7")
+    return root
+
+
+@pytest.fixture
+def source(tree: Path, emulator_bucket: Callable[[Path], str]) -> GcsSource:
+    return GcsSource(emulator_bucket(tree), concurrency=4, timeout=10)
+
+
+async def test_is_a_source(source: GcsSource) -> None:
+    assert isinstance(source, Source)
+    assert source.kind == "gcs" and source.describe().startswith("gs://")
+
+
+async def test_list_levels(source: GcsSource) -> None:
+    assert [e.to_json()["name"] for e in await source.list("")] == ["logs/"]
+    job = await source.list("logs/job")
+    assert [(e.name, e.path, e.is_dir) for e in job] == [
+        ("7/", "logs/job/7/", True),
+        ("latest-build.txt", "logs/job/latest-build.txt", False),
+    ]
+    build = await source.list("logs/job/7/")
+    assert [e.name for e in build] == [
+        "artifacts/",
+        "build-log.txt",
+        "empty.txt",
+        "finished.json",
+        "x.log.gz",
+    ]
+    sizes = {e.name: e.size for e in build}
+    assert sizes["build-log.txt"] == len(gzip.compress(LOG, mtime=0))  # stored size
+    assert sizes["empty.txt"] == 0
+    for entry in build:
+        if not entry.is_dir:
+            assert entry.updated is not None and entry.updated.microsecond == 0
+            assert entry.updated.utcoffset() is not None
+    deep = await source.list("logs/job/7/artifacts/deep/")
+    assert [e.path for e in deep] == ["logs/job/7/artifacts/deep/a b%#é.txt"]
+
+
+async def test_not_found(source: GcsSource) -> None:
+    with pytest.raises(NotFound, match="no such directory"):
+        await source.list("logs/nope/")
+    with pytest.raises(NotFound, match="is a file"):
+        await source.list("logs/job/latest-build.txt")
+    with pytest.raises(NotFound):
+        await source.read("logs/job/7/missing.txt")
+    with pytest.raises(NotFound):
+        await source.stat("logs/job/7/")
+
+
+async def test_missing_bucket_is_not_found(emulator_bucket: Callable[[Path], str]) -> None:
+    with pytest.raises(NotFound):
+        await GcsSource("no-such-bucket", timeout=5).list("")
+
+
+async def test_ranged_reads(source: GcsSource, emulator: EmulatorServer) -> None:
+    path = "logs/job/7/artifacts/big.bin"
+    assert await source.read(path, 1000, 1010) == BIG[1000:1010]
+    assert await source.read(path, len(BIG) - 5) == BIG[-5:]
+    assert await source.read(path, None, 3) == BIG[:3]
+    assert await source.read(path, len(BIG) - 2, len(BIG) + 50) == BIG[-2:]
+    assert await source.read(path, len(BIG) + 1, len(BIG) + 9) == b""
+    assert await source.read("logs/job/7/empty.txt") == b""
+    assert await source.read("logs/job/7/artifacts/deep/a b%#é.txt") == b"odd"
+
+
+async def test_gzip_encoded_object(source: GcsSource) -> None:
+    info = await source.stat("logs/job/7/build-log.txt")
+    assert info.gzip_encoded
+    assert await source.read("logs/job/7/build-log.txt") == LOG
+    assert await source.read("logs/job/7/build-log.txt", 100, 150) == LOG[100:150]
+    chunks = [c async for c in source.stream("logs/job/7/build-log.txt", chunk_size=4096)]
+    assert b"".join(chunks) == LOG and len(chunks) > 1
+    # a .gz name is an ordinary object: its bytes are returned as stored
+    assert await source.read("logs/job/7/x.log.gz") == gzip.compress(b"stay compressed", mtime=0)
+    assert not (await source.stat("logs/job/7/x.log.gz")).gzip_encoded
+
+
+async def test_stream_identity_object_uses_ranged_reads(
+    source: GcsSource, emulator: EmulatorServer
+) -> None:
+    emulator.reset_counter()
+    chunks = [c async for c in source.stream("logs/job/7/artifacts/big.bin")]
+    assert b"".join(chunks) == BIG
+    assert max(len(c) for c in chunks) <= 1 << 20
+    assert emulator.requests == 1 + 3, emulator.request_log  # stat + three 4 MiB ranges
+
+
+async def test_walk_is_one_recursive_listing(source: GcsSource, emulator: EmulatorServer) -> None:
+    emulator.reset_counter()
+    paths = [e.path async for e in walk(source, "logs/job/7")]
+    assert paths == [
+        "logs/job/7/artifacts/big.bin",
+        "logs/job/7/artifacts/deep/a b%#é.txt",
+        "logs/job/7/build-log.txt",
+        "logs/job/7/empty.txt",
+        "logs/job/7/finished.json",
+        "logs/job/7/x.log.gz",
+    ]
+    assert emulator.requests == 1, emulator.request_log
+    with pytest.raises(NotFound):
+        async for _ in source.walk("logs/absent/"):
+            pass
+
+
+async def test_concurrent_reads(source: GcsSource) -> None:
+    import asyncio
+
+    results = await asyncio.gather(*(source.read("logs/job/7/finished.json") for _ in range(20)))
+    assert set(results) == {b'{"result": "SUCCESS"}'}
+
+
+async def test_unreachable_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+    source = GcsSource("bucket", timeout=1.0)
+    with pytest.raises(Unreachable) as caught:
+        await source.list("logs/")
+    assert "\n" not in str(caught.value)
+    await source.aclose()
+    assert os.environ["STORAGE_EMULATOR_HOST"].endswith(str(port))
