@@ -1,0 +1,286 @@
+"""``prowtui stats JOBPATH``: completeness, results and log sizes of a job (``--json`` for scripts).
+
+Also holds the pieces ``export`` shares: opening the job's source and progress reporting (a
+Rich bar on a terminal's stderr, plain lines otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from prowtui.analysis.crawl import DEFAULT_CONCURRENCY, BuildCrawl
+from prowtui.analysis.stats import JobStats, job_stats
+from prowtui.commands.common import add_source_args, run
+from prowtui.safetext import inert, inert_text
+from prowtui.sources.base import Source
+
+PATTERNS_SHOWN = 10
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def add_job_args(parser: argparse.ArgumentParser) -> None:
+    """JOBPATH, --limit and --concurrency, shared by stats and export."""
+    add_source_args(parser)
+    parser.add_argument(
+        "job",
+        metavar="JOBPATH",
+        help="a job directory (logs/<job>/ or pr-logs/pull/<org_repo>/<pr>/<job>/) or its URL",
+    )
+    parser.add_argument(
+        "--limit", "-n", type=positive_int, default=None, help="only the newest N builds"
+    )
+    parser.add_argument(
+        "--concurrency",
+        "-j",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})",
+    )
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``stats`` sub-command."""
+    parser = subparsers.add_parser(
+        "stats",
+        help="summarise a job: completeness, results, build-log sizes",
+        description="Crawl a job's builds concurrently and summarise which files they have, "
+        "their results and their build-log sizes (--content: chars/words/lines of every log).",
+    )
+    add_job_args(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--content", action="store_true", help="download every build log and measure its text"
+    )
+    parser.set_defaults(func=main)
+
+
+async def open_job_source(args: argparse.Namespace) -> tuple[Source, str]:
+    """The source and job path that ``--source`` and JOBPATH (a path or a URL) name."""
+    from prowtui.sources.resolve import open_source, resolve_target
+
+    spec, path = resolve_target(args.source, args.job)
+    source = open_source(spec, offline=args.offline)
+    if inspect.isawaitable(source):
+        source = await source
+    return source, path
+
+
+class ProgressReport:
+    """A crawl progress callback: a Rich bar on a terminal, else a line every tenth."""
+
+    def __init__(self, label: str, stream: IO[str] | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self._bar: Progress | None = None
+        self._task: Any = None
+        self._last_tenth = -1
+
+    def __enter__(self) -> ProgressReport:
+        if self.stream.isatty():
+            console = Console(file=self.stream)
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=None)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def __call__(self, done: int, total: int, crawl: BuildCrawl | None) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+            return
+        tenth = (10 * done) // total if total else 10
+        if tenth != self._last_tenth:
+            self._last_tenth = tenth
+            print(f"prowtui: {self.label}: {done}/{total} builds", file=self.stream, flush=True)
+
+
+def report_failures(failures: Sequence[tuple[str, str, str]], what: str) -> None:
+    """Name each failed build and its error on stderr (inert)."""
+    print(
+        f"prowtui: error: {len(failures)} build(s) could not be {what}:",
+        file=sys.stderr,
+    )
+    for build_id, path, error in failures:
+        print(f"  {inert(build_id)} ({inert(path)}): {inert(error)}", file=sys.stderr)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run ``prowtui stats``."""
+    return int(run(lambda: _stats(args)) or 0)
+
+
+async def _stats(args: argparse.Namespace) -> int:
+    source, path = await open_job_source(args)
+    try:
+        with ProgressReport("stats") as progress:
+            stats = await job_stats(
+                source,
+                path,
+                content=args.content,
+                limit=args.limit,
+                concurrency=args.concurrency,
+                on_progress=progress,
+            )
+    finally:
+        await source.aclose()
+    if args.json:
+        print(json.dumps(stats.to_json(), indent=2))
+    else:
+        render(stats, Console(highlight=False))
+    if stats.failures:
+        report_failures(stats.failures, "read")
+        return 1
+    return 0
+
+
+# -- human output ----------------------------------------------------------------------------
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def _num(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def human_bytes(size: float) -> str:
+    """1536 -> '1.5 KiB'."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def histogram_rows(sizes: Sequence[int], width: int = 40) -> list[tuple[str, int, str]]:
+    """``(bin label, builds, bar)`` for log sizes in power-of-4 byte bins."""
+    if not sizes:
+        return []
+
+    def bin_of(size: int) -> int:
+        return 0 if size < 1 else int(math.log(size, 4))
+
+    counts: dict[int, int] = {}
+    for size in sizes:
+        counts[bin_of(size)] = counts.get(bin_of(size), 0) + 1
+    low, high = min(counts), max(counts)
+    peak = max(counts.values())
+    rows = []
+    for b in range(low, high + 1):
+        n = counts.get(b, 0)
+        label = f"{human_bytes(4**b)} – {human_bytes(4 ** (b + 1))}"
+        bar = "█" * max(1 if n else 0, round(width * n / peak))
+        rows.append((label, n, bar))
+    return rows
+
+
+def _describe_table(title: str, columns: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for name in columns:
+        table.add_column(name, justify="right")
+    keys = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
+    for key in keys:
+        table.add_row(key, *(_num(col[key]) for col in columns.values()))
+    return table
+
+
+def _completeness_tables(title: str, block: dict[str, Any]) -> list[Table]:
+    dist = Table(title=f"{title}: entries per build", title_justify="left")
+    dist.add_column("entries", justify="right")
+    dist.add_column("builds", justify="right")
+    for n, builds in block["entry_count_distribution"].items():
+        dist.add_row(n, str(builds))
+    pats = Table(title=f"{title}: distinct combinations", title_justify="left")
+    pats.add_column("share", justify="right")
+    pats.add_column("builds", justify="right")
+    pats.add_column("entries")
+    for pattern in block["patterns"][:PATTERNS_SHOWN]:
+        entries = inert_text("  ".join(pattern["entries"]) or "(none)")
+        pats.add_row(_pct(pattern["share"]), str(pattern["builds"]), entries)
+    hidden = len(block["patterns"]) - PATTERNS_SHOWN
+    if hidden > 0:
+        pats.caption = f"and {hidden} more combinations"
+    return [dist, pats]
+
+
+def render(stats: JobStats, console: Console) -> None:
+    """Tables and a log-size histogram for people (every data string made inert)."""
+    doc = stats.to_json()
+    header = Text("job ")
+    header.append_text(inert_text(stats.job, "bold"))
+    header.append(f"  ·  {doc['builds']} builds")
+    console.print(header)
+
+    results = Table(title="results", title_justify="left")
+    results.add_column("result")
+    results.add_column("builds", justify="right")
+    for name, n in doc["results"].items():  # type: ignore[union-attr]
+        results.add_row(inert_text(name), str(n))
+    console.print(results)
+
+    presence = Table(title="presence", title_justify="left")
+    presence.add_column("path in build")
+    presence.add_column("share", justify="right")
+    for name, share in doc["presence"].items():  # type: ignore[union-attr]
+        presence.add_row(inert_text(name), _pct(share))
+    console.print(presence)
+
+    for title in ("top_level", "artifacts"):
+        for table in _completeness_tables(title, doc[title]):  # type: ignore[arg-type]
+            console.print(table)
+
+    console.print(_describe_table("build-log.txt size (bytes)", {"bytes": doc["build_log_bytes"]}))
+    rows = histogram_rows(stats.log_sizes)
+    if rows:
+        hist = Table(title="build-log.txt sizes", title_justify="left", show_edge=False)
+        hist.add_column("size", justify="right")
+        hist.add_column("builds", justify="right")
+        hist.add_column("")
+        for label, n, bar in rows:
+            hist.add_row(label, str(n), Text(bar, style="cyan"))
+        console.print(hist)
+    if "build_log" in doc:
+        console.print(_describe_table("build-log.txt text", doc["build_log"]))  # type: ignore[arg-type]
