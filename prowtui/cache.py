@@ -142,7 +142,9 @@ class Cache:
             "size_limit": self.size_limit,
             "eviction_policy": "least-recently-used",
             "disk_min_file_size": FILE_THRESHOLD,
-            "cull_limit": 64,
+            # no culling inside each set (diskcache would drop up to cull_limit entries at
+            # once); _trim culls least-recently-used entries just until the cap holds
+            "cull_limit": 0,
             "timeout": 30,
         }
         try:
@@ -228,6 +230,16 @@ class Cache:
                 store.delete(key + _DATA_SUFFIX)
         except STORE_ERRORS:
             self.delete(key)
+        self._trim()
+
+    def _trim(self) -> None:
+        """Evict least-recently-used entries while the store is over its size cap."""
+        store = self._store
+        if store is None:
+            return
+        with contextlib.suppress(*STORE_ERRORS):
+            if store.volume() > self.size_limit:
+                store.cull()
 
     def put_file(
         self, key: str, source: Path, *, ttl: float | None, crc: int | None = None
@@ -253,6 +265,7 @@ class Cache:
         finally:
             with contextlib.suppress(OSError):
                 source.unlink()
+        self._trim()
         return self._data_file(key)
 
     def file_path(self, key: str, *, allow_stale: bool = True) -> Path | None:
