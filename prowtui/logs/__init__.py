@@ -1,0 +1,1 @@
+"""Big-log machinery without Textual: line index, search, ANSI rendering, error lines, fetch."""
