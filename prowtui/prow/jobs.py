@@ -180,12 +180,15 @@ async def list_builds(source: _Lister, job_path: str) -> list[BuildRef]:
 
 
 async def latest_build(source: _Reader, job_path: str) -> str | None:
-    """The build ID in ``<job_path>latest-build.txt``; None when missing or not a build ID."""
+    """The build ID in ``<job_path>latest-build.txt`` (whitespace stripped); None when the file
+    is missing, longer than :data:`LATEST_BUILD_MAX_BYTES` or not a build ID."""
     try:
         data = await source.read(
-            normalize_dir(job_path) + "latest-build.txt", 0, LATEST_BUILD_MAX_BYTES
+            normalize_dir(job_path) + "latest-build.txt", 0, LATEST_BUILD_MAX_BYTES + 1
         )
     except NotFound:
+        return None
+    if len(data) > LATEST_BUILD_MAX_BYTES:
         return None
     text = data.decode("utf-8", "replace").strip()
     return text if _DIGITS.fullmatch(text) else None
