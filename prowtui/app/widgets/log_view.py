@@ -513,6 +513,16 @@ class LogView(ScrollView, can_focus=True):
             self.action_next_hit()
         self.post_message(self.Changed())
 
+    def _anchor(self, direction: int) -> int:
+        """Where n/N/]/[ search from: the current line if on screen, else the top line."""
+        current = self.current_line
+        if current is not None:
+            row = self.line_to_row(current)
+            top = int(self.scroll_offset.y)
+            if top <= row < top + self.size.height:
+                return current
+        return self.top_line - direction
+
     def action_next_hit(self) -> None:
         self._jump_hit(1)
 
@@ -526,7 +536,7 @@ class LogView(ScrollView, can_focus=True):
             self.tail = None
             self.sync()
         lines = self.hits.lines
-        here = self.current_line if self.current_line is not None else self.top_line - direction
+        here = self._anchor(direction)
         if direction > 0:
             pos = bisect_right(lines, here)
             target = lines[pos] if pos < len(lines) else lines[0]
@@ -571,7 +581,7 @@ class LogView(ScrollView, can_focus=True):
         if self.tail is not None:
             self.tail = None
             self.sync()
-        here = self.current_line if self.current_line is not None else self.top_line - direction
+        here = self._anchor(direction)
         self._error_worker(self.index, here, direction)
 
     @work(thread=True, exclusive=True, group="log-error")
