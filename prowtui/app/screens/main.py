@@ -1,0 +1,178 @@
+"""The main screen: the bucket tree on the left, the preview of the cursor's node on the right."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Tree
+from textual.widgets.tree import TreeNode
+
+from prowtui.app.messages import GotoPath
+from prowtui.app.services import Explorer
+from prowtui.app.widgets.bucket_tree import BucketTree, NodeData
+from prowtui.app.widgets.preview import PreviewPane
+from prowtui.safetext import inert
+
+#: how long the cursor must rest on a node before its preview loads
+PREVIEW_DELAY = 0.12
+
+
+class MainScreen(Screen[None]):
+    """Tree and preview."""
+
+    CSS_PATH = "main.tcss"
+
+    BINDINGS = [
+        Binding("s", "stats", "Stats", id="job.stats"),
+        Binding("e", "export", "Export", id="job.export"),
+        Binding("right", "focus_preview", "Preview", show=False, id="main.focus_preview"),
+        Binding("escape", "focus_tree", "Tree", show=False, id="main.focus_tree"),
+    ]
+
+    def __init__(self, explorer: Explorer) -> None:
+        super().__init__()
+        self.explorer = explorer
+        self._preview_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main-body"):
+            yield BucketTree(
+                self.explorer.listings,
+                self.explorer.results,
+                self.explorer.root_label(),
+                id="tree",
+            )
+            yield PreviewPane(self.explorer, id="preview")
+        yield Footer()
+
+    @property
+    def tree(self) -> BucketTree:
+        """The bucket tree."""
+        return self.query_one(BucketTree)
+
+    @property
+    def preview(self) -> PreviewPane:
+        """The preview pane."""
+        return self.query_one(PreviewPane)
+
+    def on_mount(self) -> None:
+        self.title = "prowtui"
+        self.sub_title = inert(self.explorer.describe())
+        self.tree.focus()
+        if self.explorer.start_path.strip("/"):
+            self.goto(self.explorer.start_path)
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def current_data(self) -> NodeData | None:
+        """The data of the node under the tree's cursor."""
+        node = self.tree.cursor_node
+        return node.data if node is not None else None
+
+    def current_path(self) -> str:
+        """The bucket path under the cursor ("" for the root)."""
+        data = self.current_data()
+        return data.path if data is not None else ""
+
+    def job_path(self) -> str | None:
+        """The job directory at or above the cursor, if any."""
+        node: TreeNode[NodeData] | None = self.tree.cursor_node
+        while node is not None:
+            if node.data is not None and node.data.role == "entry" and node.data.kind == "job":
+                return node.data.path
+            node = node.parent
+        return None
+
+    def goto(self, path: str) -> None:
+        """Open the tree down to ``path``."""
+        self._reveal(path)
+
+    @work(exclusive=True, group="reveal", exit_on_error=False)
+    async def _reveal(self, path: str) -> None:
+        found = await self.tree.reveal(path)
+        if not found:
+            self.notify(
+                f"not found: {inert(path)}", title="go to", severity="warning", markup=False
+            )
+
+    @on(GotoPath)
+    def _on_goto(self, message: GotoPath) -> None:
+        self.goto(message.path)
+
+    @on(Tree.NodeHighlighted)
+    def _on_highlight(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        data = event.node.data
+        path = data.path if data is not None else ""
+        self.sub_title = inert(f"{self.explorer.describe()}  /{path}")
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.preview.show(data))
+
+    @on(Tree.NodeSelected)
+    def _on_select(self, event: Tree.NodeSelected[NodeData]) -> None:
+        data = event.node.data
+        if data is not None and not data.is_dir and data.role == "entry":
+            if self._preview_timer is not None:
+                self._preview_timer.stop()
+            if self.preview.current is not data:
+                self.preview.show(data)
+            self.call_after_refresh(self.action_focus_preview)
+
+    @on(BucketTree.ListingFailed)
+    def _on_listing_failed(self, event: BucketTree.ListingFailed) -> None:
+        self.notify(
+            f"/{inert(event.path)}: {event.reason}",
+            title="listing failed",
+            severity="error",
+            markup=False,
+        )
+
+    def action_focus_preview(self) -> None:
+        """Move the focus into the preview."""
+        for widget in self.preview.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def action_focus_tree(self) -> None:
+        """Back to the tree."""
+        self.tree.focus()
+
+    # -- job actions ---------------------------------------------------------------------
+
+    def _require_job(self) -> str | None:
+        job = self.job_path()
+        if job is None:
+            self.notify(
+                "Move the cursor onto a job (or one of its builds) first.",
+                title="no job here",
+                severity="warning",
+                markup=False,
+            )
+        return job
+
+    def action_stats(self) -> None:
+        """Open the stats of the job under the cursor."""
+        job = self._require_job()
+        if job is not None:
+            from prowtui.app.screens.stats import StatsScreen
+
+            self.app.push_screen(StatsScreen(self.explorer, job))
+
+    def action_export(self) -> None:
+        """Open the export dialog for the job under the cursor."""
+        job = self._require_job()
+        if job is not None:
+            from prowtui.app.screens.export import ExportScreen
+
+            self.app.push_screen(ExportScreen(self.explorer, job))
+
+    def describe_status(self) -> Text:
+        """A one-line status (source and path) for tests and the header."""
+        return Text(inert(f"{self.explorer.describe()}  /{self.current_path()}"))

@@ -1,0 +1,70 @@
+"""``prowtui [--source SRC] [--offline] [PATH_OR_URL]``: open the Textual explorer."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from prowtui.commands.common import add_source_args, fail
+from prowtui.errors import ProwtuiError, UsageError
+from prowtui.safetext import inert
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The explorer's own parser."""
+    parser = argparse.ArgumentParser(
+        prog="prowtui",
+        description="Browse Prow job artifacts: a lazy bucket tree, previews, stats and export.",
+        epilog="Sub-commands for scripts: prowtui ls|cat|stats|export|cache|config --help",
+    )
+    add_source_args(parser)
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="PATH_OR_URL",
+        default=None,
+        help="a bucket path, or a gcsweb, gs:// or Spyglass URL to open the tree down to",
+    )
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """Parse, resolve the source, run the app; 2 on bad usage, 1 on a bad source."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else 2
+    from prowtui.sources.resolve import open_source, resolve_target
+
+    try:
+        spec, path = resolve_target(args.source, args.target)
+    except UsageError as exc:
+        print(f"prowtui: error: {inert(str(exc))}", file=sys.stderr)
+        return 2
+    except ProwtuiError as exc:
+        return fail(str(exc))
+    try:
+        source = open_source(spec, offline=args.offline)
+    except UsageError as exc:
+        print(f"prowtui: error: {inert(str(exc))}", file=sys.stderr)
+        return 2
+    except ProwtuiError as exc:
+        return fail(str(exc))
+    try:
+        keymap = load_keymap()
+    except ProwtuiError as exc:
+        return fail(str(exc))
+    from prowtui.app import Explorer, ProwtuiApp
+
+    app = ProwtuiApp(Explorer(source, spec, path or ""), keymap=keymap)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def load_keymap() -> dict[str, str]:
+    """The config file's ``[keys]`` table (binding id -> keys); a bad config is reported."""
+    from prowtui.config import load_config
+
+    return {str(k): str(v) for k, v in dict(load_config().keys).items()}
