@@ -362,3 +362,31 @@ def test_info_and_clear(tmp_path: Path, clock: Clock):
     assert json.loads(json.dumps(info.to_json()))["entries"] == 2
     assert cache.clear() == 2
     assert cache.info().entries == 0 and cache.get("big") is None
+
+
+@pytest.mark.parametrize("generation", ["modern", "legacy"])
+async def test_second_look_through_gcsweb_makes_no_request(
+    bucket: Path, tmp_path: Path, clock: Clock, gcsweb_server_factory, generation: str
+):
+    from prowtui.sources.gcsweb import GcswebSource
+
+    server = gcsweb_server_factory(bucket, generation, bucket="b")
+    store = tmp_path / "store"
+
+    async def look() -> tuple[list[Entry], bytes, bytes]:
+        inner = GcswebSource(server.base_url, "b", storage_url=server.storage_url)
+        source = CachedSource(inner, Cache(store, clock=clock))
+        try:
+            listing = await source.list("logs/job/1/")
+            log = await source.read("logs/job/1/build-log.txt")
+            tail = await source.read("logs/job/1/build-log.txt", len(BIG_LOG) - 50)
+            return listing, log, tail
+        finally:
+            await source.aclose()
+
+    cold = await look()
+    assert server.request_count > 0 and cold[1] == BIG_LOG and cold[2] == BIG_LOG[-50:]
+    server.reset_counts()
+    clock.now += 7 * 24 * 3600
+    assert await look() == cold
+    assert server.request_count == 0
