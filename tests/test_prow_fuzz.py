@@ -151,7 +151,10 @@ def test_arbitrary_bytes(data: bytes, index: int) -> None:
 
 
 @FUZZ
-@given(data=st.text(max_size=1000), index=st.integers(0, len(ALL_PARSERS) - 1))
+@given(
+    data=st.text(st.characters(exclude_categories=[]), max_size=1000),
+    index=st.integers(0, len(ALL_PARSERS) - 1),
+)
 def test_arbitrary_text(data: str, index: int) -> None:
     _check(ALL_PARSERS[index], data)
 

@@ -160,3 +160,20 @@ def test_too_large() -> None:
     doc = b"<testsuite>" + b" " * limits.MAX_XML_BYTES + b"</testsuite>"
     with pytest.raises(TooLarge, match=r"^junit\.xml: "):
         parse_junit(doc, file="junit.xml")
+
+
+@pytest.mark.parametrize(
+    "codec", ["idna", "punycode", "undefined", "base64", "rot13", "nope", "utf-7"]
+)
+def test_odd_declared_encodings_fall_back_or_fail_cleanly(codec: str) -> None:
+    doc = f'<?xml version="1.0" encoding="{codec}"?><testcase name="caf\xe9"/>'.encode("latin-1")
+    try:
+        rows = parse_junit(doc)
+    except ParseError as exc:
+        assert str(exc).startswith("junit.xml: ")
+    else:
+        assert len(rows) == 1
+
+
+def test_lone_surrogates_in_text_input_are_replaced() -> None:
+    assert parse_junit("<testcase name='a\ud800b'/>")[0].name == "a\ufffdb"

@@ -50,18 +50,28 @@ def check_input_type(data: object, file: str) -> None:
         raise ParseError(f"expected bytes or text, got {type(data).__name__}", file)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def to_text(data: bytes | str, encoding: str = "utf-8") -> str:
-    """Decode bytes (a BOM wins over ``encoding``; invalid bytes become U+FFFD); drop a BOM."""
+    """Decode bytes (a BOM wins over ``encoding``; invalid bytes become U+FFFD); drop a BOM.
+
+    An unknown or unusable ``encoding`` falls back to UTF-8. Lone surrogates in text input
+    become U+FFFD too, so the result can always be encoded as UTF-8.
+    """
     if isinstance(data, str):
-        return data.removeprefix("\ufeff")
+        text = data.removeprefix("\ufeff")
+        return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
     raw = bytes(data)
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             return raw[len(bom) :].decode(codec, "replace")
-    try:
-        return raw.decode(encoding, "replace")
-    except LookupError:
-        return raw.decode("utf-8", "replace")
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        try:
+            return raw.decode(encoding, "replace")
+        except (LookupError, ValueError):  # unknown codec, or one that cannot "replace"
+            pass
+    return raw.decode("utf-8", "replace")
 
 
 def load_json(data: bytes | str, file: str, limit: int) -> Any:
