@@ -67,8 +67,11 @@ def _chunk_hits(
 ) -> list[int]:
     """Line numbers matching in ``chunk`` (which starts at file offset ``base``)."""
     hits: list[int] = []
-    if pattern is None:
+    if pattern is None or (not query.regex and query.text.isascii()):
         needle = query.text.encode("utf-8", "surrogateescape")
+        if not query.case:  # ASCII case folding keeps offsets; as fast as a plain find
+            needle = needle.lower()
+            chunk = chunk.lower()
         if not needle:
             return hits
         find = chunk.find
