@@ -12,11 +12,12 @@ Any input returns a :class:`ListingPage` or raises :class:`~prowtui.errors.BadRe
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from bs4 import BeautifulSoup, SoupStrainer, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, SoupStrainer, Tag
 
 from prowtui.errors import BadResponse
 from prowtui.sources.base import Entry
@@ -36,6 +37,11 @@ _MODERN_DATE = re.compile(
 _LEGACY_DATE = re.compile(r"(\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})")
 _SIZE = re.compile(r"\d{1,20}")
 _PARSE_ONLY = SoupStrainer(["ul", "h3"])
+# `<img ...>` never gets an end tag; bs4's html.parser builder then checks every later end tag
+# against a list that grows by one per row (quadratic on big pages). Self-closing avoids it.
+_BARE_IMG = re.compile(r"<img\b([^<>]*?)/?>", re.IGNORECASE)
+
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning, module=__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,11 @@ def _link_name(anchor: Tag) -> str:
     return text[1:] if text.startswith(" ") else text
 
 
+def _has_class(tag: Tag, name: str) -> bool:
+    value = tag.get("class")
+    return isinstance(value, str) and name in value.split()
+
+
 def _row_cells(row: Tag) -> list[Tag]:
     return [child for child in row.find_all("div", recursive=False)]
 
@@ -103,8 +114,15 @@ def _href_generation(href: str) -> Generation:
 
 
 def _parse(html: str, prefix: str) -> ListingPage:
-    soup = BeautifulSoup(html, "html.parser", parse_only=_PARSE_ONLY)
-    grid = soup.select_one("ul.resource-grid")
+    if "resource-grid" not in html:
+        raise BadResponse("not a gcsweb listing page (no resource-grid)")
+    soup = BeautifulSoup(
+        _BARE_IMG.sub(r"<img\1/>", html),
+        "html.parser",
+        parse_only=_PARSE_ONLY,
+        multi_valued_attributes=None,
+    )
+    grid = next((ul for ul in soup.find_all("ul") if _has_class(ul, "resource-grid")), None)
     if grid is None:
         raise BadResponse("not a gcsweb listing page (no resource-grid)")
     heading_tag = soup.find("h3")
@@ -112,7 +130,8 @@ def _parse(html: str, prefix: str) -> ListingPage:
 
     raw: list[tuple[str, bool, str, str]] = []  # name, is_dir, size text, modified text
     votes = {"modern": 0, "legacy": 0}
-    for row in grid.select(":scope > li.grid-row"):
+    rows = [li for li in grid.find_all("li", recursive=False) if _has_class(li, "grid-row")]
+    for row in rows:
         cells = _row_cells(row)
         anchor = cells[0].find("a") if cells else None
         if not isinstance(anchor, Tag):
@@ -137,7 +156,7 @@ def _parse(html: str, prefix: str) -> ListingPage:
         modified_text = cells[2].get_text() if len(cells) > 2 else ""
         raw.append((name, is_dir, size_text, modified_text))
 
-    next_anchor = grid.select_one("a.next-button")
+    next_anchor = next((a for a in grid.find_all("a") if _has_class(a, "next-button")), None)
     next_href = next_anchor.get("href") if isinstance(next_anchor, Tag) else None
     if isinstance(next_href, str) and next_href.strip():
         votes["legacy"] += 1
