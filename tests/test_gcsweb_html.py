@@ -91,13 +91,14 @@ LOGJUICER = """
     </li>
 
     <li class="pure-g grid-row">
-        <div class="pure-u-2-5"><a href="@B@artifacts/"><img src="/icons/dir.png"> artifacts/</a></div>
+    <div class="pure-u-2-5"><a href="@B@artifacts/"><img src="/icons/dir.png"> artifacts/</a></div>
         <div class="pure-u-1-5">-</div>
         <div class="pure-u-2-5">-</div>
     </li>
 
     <li class="pure-g grid-row">
-        <div class="pure-u-2-5"><a href="@B@build-log.txt"><img src="/icons/file.png"> build-log.txt</a></div>
+    <div class="pure-u-2-5"><a href="@B@build-log.txt"><img src="/icons/file.png"> build-log.txt</a>
+        </div>
         <div class="pure-u-1-5">1627</div>
         <div class="pure-u-2-5">Thu, 10 Aug 2023 13:14:15 UTC</div>
     </li>
