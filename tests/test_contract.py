@@ -138,9 +138,21 @@ def demo_tree(tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorServer
     return _prepare("demo", root, emulator)
 
 
-@pytest.fixture(params=["fixture", "demo"])
-def tree(request: pytest.FixtureRequest) -> Tree:
-    return request.getfixturevalue(f"{request.param}_tree")
+#: (tree, backend) pairs: every backend serves both trees, except the demo backend, which only
+#: ever serves the demo bucket
+CASES = [
+    pytest.param(tree, backend, id=f"{tree}-{backend}")
+    for tree in ("fixture", "demo")
+    for backend in BACKENDS
+    if not (backend == "demo" and tree != "demo")
+]
+#: backends other than demo run the fixture tree; demo runs its own
+TREE_OF = {backend: "demo" if backend == "demo" else "fixture" for backend in BACKENDS}
+
+
+@pytest.fixture
+def tree(request: pytest.FixtureRequest, tree_name: str) -> Tree:
+    return request.getfixturevalue(f"{tree_name}_tree")
 
 
 # -- the reference: the tree read straight from disk ---------------------------------------
@@ -215,8 +227,6 @@ def open_backend(
             demo = _optional_module("prowtui.sources.demo")
             if demo is None or not hasattr(demo, "open_demo"):
                 pytest.skip("prowtui.sources.demo.open_demo has not landed yet")
-            if tree.name != "demo":
-                pytest.skip("the demo backend serves only the demo bucket")
             # open_demo() serves demo_root(), which (re)builds the *full* bucket unless one is
             # there; point it at the small tree built (and mtime-synced) for this module.
             monkeypatch.setattr(demo, "demo_root", lambda: tree.root)
@@ -241,7 +251,7 @@ def open_backend(
 # -- the contract --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("tree_name", "backend"), CASES)
 async def test_listings_identical_at_every_level(
     backend: str, tree: Tree, open_backend: Callable[[str, Tree], Any]
 ) -> None:
@@ -251,7 +261,7 @@ async def test_listings_identical_at_every_level(
         assert [e.to_json() for e in listing] == expected_listing(tree, prefix), prefix
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("tree_name", "backend"), CASES)
 async def test_bytes_identical_for_every_object(
     backend: str, tree: Tree, open_backend: Callable[[str, Tree], Any]
 ) -> None:
@@ -264,7 +274,7 @@ async def test_bytes_identical_for_every_object(
         assert part == expected[3:11], key
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "demo"])
 async def test_gzip_rules(
     backend: str, fixture_tree: Tree, open_backend: Callable[[str, Tree], Any]
 ) -> None:
@@ -283,16 +293,19 @@ async def test_gzip_rules(
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_missing_paths_are_not_found(
-    backend: str, fixture_tree: Tree, open_backend: Callable[[str, Tree], Any]
+    backend: str, request: pytest.FixtureRequest, open_backend: Callable[[str, Tree], Any]
 ) -> None:
-    async with open_backend(backend, fixture_tree) as source:
+    tree = request.getfixturevalue(f"{TREE_OF[backend]}_tree")
+    async with open_backend(backend, tree) as source:
         with pytest.raises(NotFound):
             await source.list("logs/no-such-job/")
         with pytest.raises(NotFound):
-            await source.read("logs/job-a/1001/no-such-file.txt")
+            await source.read("logs/no-such-job/1/no-such-file.txt")
+        with pytest.raises(NotFound):
+            await source.read(tree.files[0] + "-missing")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("tree_name", "backend"), CASES)
 async def test_walk_finds_every_file(
     backend: str, tree: Tree, open_backend: Callable[[str, Tree], Any]
 ) -> None:
