@@ -3,6 +3,7 @@ lenient value coercion (timestamps, strings, ints) that never raises on bad data
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -195,8 +196,14 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     if isinstance(value, (int, float)):
         return _from_epoch(value)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 80:
         return None
+    return _parse_timestamp_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_timestamp_text(value: str) -> datetime | None:
+    """Epoch digits or RFC 3339 text (cached: event lists repeat the same stamps)."""
     text = value.strip()
     if not text or len(text) > 64:
         return None
