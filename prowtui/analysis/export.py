@@ -39,6 +39,8 @@ from prowtui.sources.base import Source, normalize_dir
 
 TABLES = ("builds", "build_logs", "events", "junit")
 TS = pa.timestamp("us", tz="UTC")
+#: parquet names a list item "element"; declaring it so makes written and read schemas equal
+LIST_OF_STRINGS = pa.list_(pa.field("element", pa.string()))
 
 BUILDS_SCHEMA = pa.schema(
     [
@@ -51,8 +53,8 @@ BUILDS_SCHEMA = pa.schema(
         ("finished", TS),
         ("duration_s", pa.float64()),
         ("revision", pa.string()),
-        ("top_level_entries", pa.list_(pa.string())),
-        ("artifact_entries", pa.list_(pa.string())),
+        ("top_level_entries", LIST_OF_STRINGS),
+        ("artifact_entries", LIST_OF_STRINGS),
         ("log_bytes", pa.int64()),
         ("log_chars", pa.int64()),
         ("log_words", pa.int64()),
