@@ -8,14 +8,18 @@ library's. It also returns gzip-encoded objects as stored bytes, which ``read`` 
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import socket
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from prowtui.errors import NotFound, Unreachable
+from prowtui.errors import AccessDenied, BadResponse, NotFound, SourceError, Unreachable
 from prowtui.sources.base import Source
 from prowtui.sources.gcs import GcsSource
 from prowtui.sources.walk import walk
@@ -160,3 +164,79 @@ async def test_unreachable_server(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "\n" not in str(caught.value)
     await source.aclose()
     assert os.environ["STORAGE_EMULATOR_HOST"].endswith(str(port))
+
+
+class _StatusHandler(BaseHTTPRequestHandler):
+    """Answers every request with the server's configured status (or stalls)."""
+
+    server: _StatusServer
+
+    def do_GET(self) -> None:
+        if self.server.stall:
+            time.sleep(self.server.stall)
+        body = json.dumps({"error": {"code": self.server.status, "message": "nope"}}).encode()
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+class _StatusServer(ThreadingHTTPServer):
+    daemon_threads = True
+    status = 500
+    stall = 0.0
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (the timeout test) is expected, not an error."""
+
+
+@pytest.fixture
+def status_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_StatusServer]:
+    server = _StatusServer(("127.0.0.1", 0), _StatusHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{server.server_address[1]}")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (403, AccessDenied),
+        (401, AccessDenied),
+        (404, NotFound),
+        (503, Unreachable),
+        (429, Unreachable),
+        (400, BadResponse),
+    ],
+)
+async def test_http_errors_are_mapped(
+    status_server: _StatusServer, status: int, error: type[SourceError]
+) -> None:
+    status_server.status = status
+    source = GcsSource("bucket", timeout=0.6)
+    calls = (
+        lambda: source.list("logs/"),
+        lambda: source.read("logs/x.txt"),
+        lambda: source.stat("logs/x.txt"),
+    )
+    for call in calls:
+        with pytest.raises(error) as caught:
+            await call()
+        assert "\n" not in str(caught.value)
+    await source.aclose()
+
+
+async def test_slow_server_times_out(status_server: _StatusServer) -> None:
+    status_server.status, status_server.stall = 200, 2.0
+    source = GcsSource("bucket", timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(Unreachable, match="timed out"):
+        await source.list("logs/")
+    assert time.monotonic() - started < 2.0

@@ -63,8 +63,11 @@ def translate_error(exc: BaseException, what: str, path: str) -> SourceError:
         return translate_error(exc.cause, what, path)
     if isinstance(exc, gexc.NotFound):
         return NotFound(f"{what}: not found", path)
-    if isinstance(exc, (gexc.Forbidden, gexc.Unauthorized, auth_exc.RefreshError)):
+    if isinstance(exc, (gexc.Forbidden, gexc.Unauthorized)):
         return AccessDenied(f"{what}: access denied ({_first_line(exc)})", path)
+    if isinstance(exc, (auth_exc.RefreshError, auth_exc.InvalidOperation)):
+        # a 401 makes the session try to refresh the anonymous credentials, which cannot be
+        return AccessDenied(f"{what}: access denied (the bucket needs credentials)", path)
     if isinstance(exc, (gexc.TooManyRequests, gexc.ServerError)):
         return Unreachable(f"{what}: server kept failing ({_first_line(exc)})", path)
     if isinstance(exc, (requests.Timeout, gexc.DeadlineExceeded, TimeoutError)):
@@ -75,11 +78,7 @@ def translate_error(exc: BaseException, what: str, path: str) -> SourceError:
         return Unreachable(f"{what}: gave up after retries ({_first_line(exc)})", path)
     if isinstance(exc, storage_exc.DataCorruption):
         return BadResponse(f"{what}: checksum mismatch", path)
-    if isinstance(
-        exc, (gexc.GoogleAPIError, storage_exc.InvalidResponse, requests.RequestException)
-    ):
-        return BadResponse(f"{what}: unexpected answer ({_first_line(exc)})", path)
-    return BadResponse(f"{what}: {type(exc).__name__}: {_first_line(exc)}", path)
+    return BadResponse(f"{what}: unexpected answer ({_first_line(exc)})", path)
 
 
 class GcsSource:
