@@ -81,7 +81,7 @@ async def open_job_source(args: argparse.Namespace) -> tuple[Source, str]:
     from prowtui.sources.resolve import open_source, resolve_target
 
     spec, path = resolve_target(args.source, args.job)
-    source = open_source(spec, offline=args.offline)
+    source = open_source(spec, offline=args.offline, concurrency=args.concurrency)
     if inspect.isawaitable(source):
         source = await source
     return source, path
