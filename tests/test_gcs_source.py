@@ -44,9 +44,17 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def bucket(tree: Path, emulator: EmulatorServer) -> str:
+    """The tree uploaded once for the module (the tests only read)."""
+    emulator.upload_tree(tree, "gcs-source-tests")
+    return "gcs-source-tests"
+
+
 @pytest.fixture
-def source(tree: Path, emulator_bucket: Callable[[Path], str]) -> GcsSource:
-    return GcsSource(emulator_bucket(tree), concurrency=4, timeout=10)
+def source(bucket: str, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> GcsSource:
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.host)
+    return GcsSource(bucket, concurrency=4, timeout=10)
 
 
 async def test_is_a_source(source: GcsSource) -> None:
