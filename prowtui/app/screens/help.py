@@ -50,12 +50,11 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("binary / oversized preview", list(BinaryInfo.BINDINGS)),
         ("stats screen", list(StatsScreen.BINDINGS)),
     ]
-    try:
-        from prowtui.app.widgets.log_panel import LogPanel
+    from prowtui.app.widgets.log_panel import LogPanel
+    from prowtui.app.widgets.log_view import LogView
 
-        groups.append(("log and text preview", list(LogPanel.BINDINGS)))
-    except ImportError:
-        pass
+    groups.append(("log and text preview", [*LogView.BINDINGS, *LogPanel.BINDINGS]))
+    groups.append(("help", list(HelpScreen.BINDINGS)))
     return groups
 
 

@@ -15,6 +15,7 @@ from textual.widgets.tree import TreeNode
 from prowtui.app.messages import GotoPath
 from prowtui.app.services import Explorer
 from prowtui.app.widgets.bucket_tree import BucketTree, NodeData
+from prowtui.app.widgets.log_view import LogView
 from prowtui.app.widgets.preview import PreviewPane
 from prowtui.safetext import inert
 
@@ -132,6 +133,10 @@ class MainScreen(Screen[None]):
             severity="error",
             markup=False,
         )
+
+    @on(LogView.Dismissed)
+    def _on_log_dismissed(self) -> None:
+        self.tree.focus()
 
     def action_focus_preview(self) -> None:
         """Move the focus into the preview."""

@@ -87,13 +87,8 @@ def entry_label(entry: Entry, kind: str, summary: BuildSummary | None = None) ->
             symbol, style = RESULT_STYLES.get(summary.result, RESULT_STYLES["UNKNOWN"])
             label.append(f"{symbol} ", style)
         label.append(name.rstrip("/"), "bold")
-        if summary is not None:
-            when = format_time(summary.started)
-            label.append(
-                f"  {summary.result.lower()}", RESULT_STYLES.get(summary.result, ("", "dim"))[1]
-            )
-            if when:
-                label.append(f"  {when}", "dim")
+        if summary is not None and summary.started is not None:
+            label.append(f"  {format_time(summary.started)}", "dim")
         return label
     if entry.is_dir:
         return Text(name, style="bold")
@@ -148,7 +143,7 @@ class BucketTree(Tree[NodeData]):
         self.listings = listings
         self.results = results
         self._results_timer: Timer | None = None
-        self.guide_depth = 3
+        self.guide_depth = 2
 
     def on_mount(self) -> None:
         self.root.expand()

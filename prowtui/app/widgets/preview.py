@@ -144,6 +144,11 @@ class PreviewPane(Vertical):
         return JsonView(raw, name)
 
     async def _fill_dir(self, data: NodeData) -> None:
+        if data.state == "failed":
+            await self._message(
+                Text("Listing this directory failed; press r to try again.", style="red"), "error"
+            )
+            return
         entries = await self.explorer.listings.get(data.path)
         kind = path_kind(data.path) if data.path else "root"
         if kind == "build":
