@@ -326,6 +326,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument("--remote-size", type=int, default=100)
+    parser.add_argument("--skip-log", action="store_true", help="no Log widget baseline")
     parser.add_argument("--case", choices=sorted(CASES))
     parser.add_argument("--file", type=Path)
     args = parser.parse_args()
@@ -335,7 +336,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="prowtui-bench-", dir="/tmp"))
     try:
-        log_ok = True
+        log_ok = not args.skip_log
         for size_mb in args.sizes:
             path = tmp / f"log-{size_mb}MB.txt"
             t = time.perf_counter()

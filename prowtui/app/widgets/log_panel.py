@@ -116,6 +116,7 @@ class LogPanel(Widget):
     def _reset(self, title: str) -> None:
         self.workers.cancel_group(self, "log")
         self.workers.cancel_group(self, "log-tail")
+        self.workers.cancel_group(self, "log-info")
         self._close_index()
         self.title = title
         self.source = None
@@ -164,6 +165,17 @@ class LogPanel(Widget):
         self.downloaded = 0
         self._update_status()
         self._download(source, path, size)
+        self._prefetch_info(source, path)
+
+    @work(exclusive=True, group="log-info")
+    async def _prefetch_info(self, source: Source, path: str) -> None:
+        """Stat the object while it downloads, so that ``G`` needs a single ranged read."""
+        try:
+            info = await source.stat(path)
+        except ProwtuiError:
+            return
+        if self.source is source and self.path == path:
+            self._info = info
 
     @work(exclusive=True, group="log")
     async def _download(self, source: Source, path: str, size: int | None) -> None:
