@@ -560,13 +560,11 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
                 f"Waiting for lease gcp-quota-slice (attempt "
                 f"{attempt}/12): no resources of type gcp-quota-slice are free",
             )
-        log.error(t, "Some steps failed:")
-        log.error(
-            t,
+        errors = [
             "  * could not run steps: step e2e-gcp-upgrade failed: failed to acquire "
-            "lease for gcp-quota-slice: resources not found",
-        )
-        return _finish_log(log, build, t, failed=True)
+            "lease for gcp-quota-slice: resources not found"
+        ]
+        return _finish_log(log, build, t, errors, "utilizing_lease:acquiring_lease")
     log.info(t, "Running multi-stage test e2e-gcp-upgrade")
     failing_step = ""
     if build.result == "FAILURE":
@@ -579,8 +577,8 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
     for index, (step, seconds) in enumerate(_E2E_STEPS):
         if aborted_at is not None and index == aborted_at:
             log.info(t, "Received signal terminated, cancelling execution")
-            log.error(t, f"Step e2e-gcp-upgrade-{step} was interrupted")
-            return _finish_log(log, build, t, failed=True)
+            errors = [f"  * could not run steps: step e2e-gcp-upgrade-{step} was interrupted"]
+            return _finish_log(log, build, t, errors, "interrupted")
         name = f"e2e-gcp-upgrade-{step}"
         log.info(t, f"Running step {name}.")
         log.debug(t, f"Creating pod {name} in namespace {build.namespace}")
@@ -598,7 +596,20 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
         if step == failing_step and step == "ipi-install-install-stableinitial":
             break
     log.info(t, "Releasing leases for test e2e-gcp-upgrade")
-    return _finish_log(log, build, t, failed=bool(failing_step), failing_step=failing_step)
+    if not failing_step:
+        return _finish_log(log, build, t, [])
+    errors = [
+        f"  * could not run steps: step e2e-gcp-upgrade failed: "
+        f'"e2e-gcp-upgrade" test steps failed: "e2e-gcp-upgrade" pod '
+        f'"e2e-gcp-upgrade-{failing_step}" failed: the pod {build.namespace}/'
+        f"e2e-gcp-upgrade-{failing_step} failed after "
+        f"{_duration(1800 + build.rng.random())} (failed containers: test): "
+        "ContainerFailed one or more containers exited",
+        "Container test exited with code 1, reason Error",
+        f"Link to step on registry info site: https://steps.ci.openshift.org/reference/"
+        f"{failing_step}",
+    ]
+    return _finish_log(log, build, t, errors, "utilizing_lease:executing_test")
 
 
 def _dump_step_output(log: _LogLines, build: _Build, t: float, step: str) -> None:
@@ -615,34 +626,19 @@ def _dump_step_output(log: _LogLines, build: _Build, t: float, step: str) -> Non
 
 
 def _finish_log(
-    log: _LogLines, build: _Build, t: float, *, failed: bool, failing_step: str = ""
+    log: _LogLines, build: _Build, t: float, errors: list[str], reason: str = ""
 ) -> tuple[bytes, bytes]:
+    """End a ci-operator log: run time, the failure summary, the reported job state."""
     t += 1
     log.info(t, f"Ran for {_duration(t - build.start)}")
     coloured = log.coloured
-    if failed:
-        if failing_step:
-            log.error(t, "Some steps failed:" if coloured else "error: some steps failed:")
-            log.error(
-                t,
-                f"  * could not run steps: step e2e-gcp-upgrade failed: "
-                f'"e2e-gcp-upgrade" test steps failed: "e2e-gcp-upgrade" pod '
-                f'"e2e-gcp-upgrade-{failing_step}" failed: the pod {build.namespace}/'
-                f"e2e-gcp-upgrade-{failing_step} failed after "
-                f"{_duration(1800 + build.rng.random())} (failed containers: test): "
-                "ContainerFailed one or more containers exited",
-            )
-            log.error(t, "Container test exited with code 1, reason Error")
-            log.error(
-                t,
-                "Link to step on registry info site: https://steps.ci.openshift.org/"
-                f"reference/{failing_step}",
-            )
-        state, reason = "failed", "executing_graph:step_failed:utilizing_lease:executing_test"
-    else:
-        state, reason = "succeeded", ""
+    if errors:
+        log.error(t, "Some steps failed:" if coloured else "error: some steps failed:")
+        for line in errors:
+            log.error(t, line)
     if not coloured:
-        suffix = f" with reason '{reason}'" if reason else ""
+        state = "failed" if reason else "succeeded"
+        suffix = f" with reason 'executing_graph:step_failed:{reason}'" if reason else ""
         log.lines.append(
             f'time="{_iso(t)}" level=info msg="Reporting job state \'{state}\'{suffix}"'
         )
