@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -58,6 +59,7 @@ class ExportScreen(ModalScreen[None]):
         self.job_path = job_path
         self.folder = folder or default_folder(job_path)
         self.state = "idle"
+        self.last_status: RenderableType = Text("")
         #: the exporter's result once done
         self.result = None
 
@@ -89,8 +91,10 @@ class ExportScreen(ModalScreen[None]):
         """The ticked tables."""
         return [t for t in export_tables() if self.query_one(f"#table-{t}", Checkbox).value]
 
-    def _status(self, text: Text | str, style: str = "") -> None:
-        value = text if isinstance(text, Text) else Text(text, style=style)
+    def _status(self, text: RenderableType, style: str = "") -> None:
+        value = Text(text, style=style) if isinstance(text, str) else text
+        #: what the status line shows (for tests)
+        self.last_status = value
         self.query_one("#export-status", Static).update(value)
 
     @on(Button.Pressed, "#export-start")
@@ -155,7 +159,7 @@ class ExportScreen(ModalScreen[None]):
         self.query_one("#export-close", Button).focus()
 
     @staticmethod
-    def summary(result: object, folder: Path) -> Text | Table:
+    def summary(result: object, folder: Path) -> RenderableType:
         """Where each file is and how many rows it holds."""
         table = Table(box=None, padding=(0, 1), title=None, show_header=True)
         table.add_column("table")
@@ -176,9 +180,7 @@ class ExportScreen(ModalScreen[None]):
             failures_path = getattr(result, "failures_path", None)
             if failures_path:
                 title.append(f" (see {inert(failures_path)})", "red")
-        from rich.console import Group
-
-        return Group(title, table)  # type: ignore[return-value]
+        return Group(title, table)
 
     @on(Button.Pressed, "#export-close")
     def _close(self) -> None:

@@ -159,7 +159,11 @@ class StatsView(VerticalScroll):
     StatsView > Static { margin-bottom: 1; }
     """
 
+    #: the renderables shown (for tests and text export)
+    blocks: list[RenderableType] = []
+
     async def show(self, doc: Mapping[str, Any], log_sizes: Sequence[int]) -> None:
         """Replace the content with the stats of ``doc``."""
+        self.blocks = stats_renderables(doc, log_sizes)
         await self.remove_children()
-        await self.mount_all([Static(block) for block in stats_renderables(doc, log_sizes)])
+        await self.mount_all([Static(block) for block in self.blocks])
