@@ -186,7 +186,14 @@ def _host(url: httpx.URL) -> str:
     return url.netloc.decode("ascii", "replace") or str(url)
 
 
+def _is_incomplete_body(exc: BaseException) -> bool:
+    """httpx/h11's "peer closed connection without sending complete message body"."""
+    return isinstance(exc, httpx.RemoteProtocolError) and "complete message body" in str(exc)
+
+
 def _describe(exc: BaseException) -> str:
+    if _is_incomplete_body(exc):
+        return f"truncated body ({_one_line(exc)})"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
@@ -207,7 +214,7 @@ def to_source_error(exc: BaseException, url: httpx.URL, attempts: int, what: str
     suffix = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
     where = f" ({what})" if what else ""
     message = f"{_host(url)}: {_describe(exc)}{suffix}{where}"
-    if isinstance(exc, (TruncatedBody, httpx.DecodingError)):
+    if isinstance(exc, (TruncatedBody, httpx.DecodingError)) or _is_incomplete_body(exc):
         return BadResponse(message, what)
     return Unreachable(message, what)
 
