@@ -22,8 +22,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("type", "type"),
     ("reason", "reason"),
     ("count", "count"),
-    ("object", "object"),
     ("message", "message"),
+    ("object", "object"),
     ("first_timestamp", "first seen"),
     ("source_component", "source"),
 ]
@@ -126,7 +126,9 @@ class EventsView(Vertical):
                 cells = []
                 for key, _ in COLUMNS:
                     style = "yellow" if warn and key in ("type", "reason") else ""
-                    cells.append(cell(_value(row, key), style, limit=200))
+                    cells.append(
+                        cell(_value(row, key), style, limit=160 if key == "message" else 60)
+                    )
                 table.add_row(*cells)
             status.append(f"{len(rows)} of {len(self.rows)} events", "bold")
             header = dict(COLUMNS)[self.sort_column]
