@@ -1,9 +1,12 @@
 """A line index over a (possibly still growing) log file, built by a background thread.
 
 Line starts are kept in an ``array('Q')`` (8 bytes a line). The scanner reads the file in
-chunks with ``os.pread``, so it works the same for a finished file and for one that is being
-downloaded: :meth:`LineIndex.notify` tells it that more bytes were written and
-:meth:`LineIndex.finish` that no more will come. Lines are read on demand with ``os.pread``.
+fixed chunks into one reused buffer (``os.preadv``) and finds the newlines with numpy, which
+releases the GIL for the read and the scan, so the UI thread is never starved while a big file
+is indexed; temporary memory is bounded by the chunk size. It works the same for a finished file
+and for one that is being downloaded: :meth:`LineIndex.notify` tells it that more bytes were
+written and :meth:`LineIndex.finish` that no more will come. Lines are read on demand with
+``os.pread``.
 
 A line is the bytes between two ``\\n``; the ``\\n`` is not part of it, a trailing ``\\r`` is
 dropped by :meth:`LineIndex.read_line`. A last line without a final newline is a line; a file
@@ -12,21 +15,20 @@ ending in ``\\n`` has no empty line after it.
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
-import time
 from array import array
 from bisect import bisect_right
 from pathlib import Path
 
+import numpy as np
+
 #: the first chunk is small so that the first screen is indexed within a millisecond
 FIRST_CHUNK = 64 << 10
-#: later chunks: as fast as 1 MB for ``bytes.split`` + ``accumulate``, and short enough that
-#: the UI thread never waits long for the GIL (the scanner yields it after every chunk)
-CHUNK = 256 << 10
-
-_PLUS_ONE = (1).__add__
+#: later chunks: small enough to stay in the CPU cache (2 MiB measured fastest, ~1.6 GB/s of
+#: CPU on the bench's logs, against 8 MiB and more) and to bound temporary memory
+CHUNK = 2 << 20
+_NEWLINE = 10
 
 
 class LineIndex:
@@ -34,10 +36,19 @@ class LineIndex:
 
     ``growing=True`` means the file is still being written: the scanner waits for
     :meth:`notify` / :meth:`finish` instead of stopping at the current end of file.
+    ``chunk_size`` is the scanner's read size (tests use tiny ones to hit chunk edges).
     """
 
-    def __init__(self, path: Path | str, *, growing: bool = False, start: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        growing: bool = False,
+        start: bool = True,
+        chunk_size: int = CHUNK,
+    ) -> None:
         self.path = Path(path)
+        self._chunk_size = max(1, chunk_size)
         self._fd = os.open(self.path, os.O_RDONLY)
         self._starts = array("Q", [0])
         self._scanned = 0
@@ -75,7 +86,10 @@ class LineIndex:
             os.close(fd)
 
     def _scan(self) -> None:
-        chunk_size = FIRST_CHUNK
+        size = self._chunk_size
+        buffer = np.empty(size, np.uint8)
+        found = np.empty(size, np.bool_)
+        first = min(FIRST_CHUNK, size)
         try:
             while True:
                 with self._changed:
@@ -83,8 +97,10 @@ class LineIndex:
                         return
                     offset = self._scanned
                     fd = self._fd
-                chunk = os.pread(fd, chunk_size, offset)
-                if not chunk:
+                want = first or size
+                first = 0
+                count = os.preadv(fd, [memoryview(buffer)[:want]], offset)
+                if not count:
                     with self._changed:
                         if self._closed:
                             return
@@ -97,22 +113,24 @@ class LineIndex:
                             return
                         self._changed.wait(timeout=0.5)
                     continue
-                chunk_size = CHUNK
-                parts = chunk.split(b"\n")
-                parts.pop()
-                ends = itertools.accumulate(map(_PLUS_ONE, map(len, parts)), initial=offset)
-                next(ends)
-                new = array("Q", ends)
+                new = self._line_starts(buffer[:count], found[:count], offset)
                 with self._changed:
-                    self._starts.extend(new)
-                    self._scanned = offset + len(chunk)
+                    self._starts.frombytes(new)
+                    self._scanned = offset + count
                     self._changed.notify_all()
-                time.sleep(0)  # let the UI thread take the GIL between chunks
         except OSError as exc:
             with self._changed:
                 self._error = f"cannot read {self.path.name}: {exc.strerror or exc}"
                 self._done = True
                 self._changed.notify_all()
+
+    @staticmethod
+    def _line_starts(chunk: np.ndarray, found: np.ndarray, offset: int) -> memoryview:
+        """Native ``uint64`` bytes of the line starts after each newline in ``chunk``."""
+        np.equal(chunk, _NEWLINE, out=found)
+        starts = np.flatnonzero(found).view(np.uint64)
+        starts += offset + 1
+        return memoryview(starts.view(np.uint8))
 
     # -- consumer side -------------------------------------------------------------------
     @property
