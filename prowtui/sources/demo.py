@@ -32,7 +32,7 @@ from prowtui import paths
 from prowtui.sources.base import Source
 
 #: bump when the layout or content changes, so an old demo tree is rebuilt
-DEMO_VERSION = "prowtui-demo-3"
+DEMO_VERSION = "prowtui-demo-4"
 DEMO_BUCKET_NAME = "demo"
 #: the bucket the demo content pretends to live in (links, prowjob URLs)
 CONTENT_BUCKET = "origin-ci-test"
@@ -221,6 +221,20 @@ class _Build:
     @property
     def end(self) -> float:
         return self.start + self.duration
+
+    @property
+    def test(self) -> str:
+        """The ci-operator test the job runs."""
+        return {NIGHTLY_JOB: "e2e-aws-ovn", PRESUBMIT_JOB: "e2e-aws"}.get(
+            self.job, "e2e-gcp-upgrade"
+        )
+
+    @property
+    def variant(self) -> str:
+        """The ci-operator config variant."""
+        return {NIGHTLY_JOB: "nightly-4.16", PRESUBMIT_JOB: ""}.get(
+            self.job, "ci-4.6-upgrade-from-stable-4.5"
+        )
 
 
 def _big_job_plan(small: bool) -> list[_Build]:
@@ -462,13 +476,13 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
     coloured = build.era in ("C", "N")
     log = _LogLines(coloured)
     t = build.start + 7 + rng.random()
-    job_variant = "ci-4.6-upgrade-from-stable-4.5"
+    job_variant = f" [{build.variant}]" if build.variant else ""
     version_day = datetime.fromtimestamp(build.start - 86400, timezone.utc).strftime("%Y%m%d")
     log.info(t, f"ci-operator version v{version_day}-{_hex(rng, 7)}")
     log.info(
         t,
         f"Loading configuration from https://config.ci.openshift.org for "
-        f"openshift/release@master [{job_variant}]",
+        f"openshift/release@master{job_variant}",
     )
     log.debug(t, "performing request method GET url https://config.ci.openshift.org/config")
     if build.log_kind == "config-error":
@@ -510,7 +524,7 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
     log.info(
         t,
         "Running [input:origin-centos-8], [input:ocp-4.5-upi-installer], "
-        "[release:initial], [release:latest], [images], e2e-gcp-upgrade",
+        f"[release:initial], [release:latest], [images], {build.test}",
     )
     for src, dst in (
         ("origin/centos:8", "origin-centos-8"),
@@ -551,7 +565,7 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
         f"Imported release 4.6.0-0.ci-{stamp} created at {_slash(build.start - 7100)} "
         "+0000 UTC with 121 images to tag release:latest",
     )
-    log.info(t, "Acquiring leases for test e2e-gcp-upgrade")
+    log.info(t, f"Acquiring leases for test {build.test}")
     if build.log_kind == "lease":
         t += 3600
         for attempt in range(1, 13):
@@ -561,11 +575,11 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
                 f"{attempt}/12): no resources of type gcp-quota-slice are free",
             )
         errors = [
-            "  * could not run steps: step e2e-gcp-upgrade failed: failed to acquire "
+            f"  * could not run steps: step {build.test} failed: failed to acquire "
             "lease for gcp-quota-slice: resources not found"
         ]
         return _finish_log(log, build, t, errors, "utilizing_lease:acquiring_lease")
-    log.info(t, "Running multi-stage test e2e-gcp-upgrade")
+    log.info(t, f"Running multi-stage test {build.test}")
     failing_step = ""
     if build.result == "FAILURE":
         failing_step = rng.choice(
@@ -577,9 +591,9 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
     for index, (step, seconds) in enumerate(_E2E_STEPS):
         if aborted_at is not None and index == aborted_at:
             log.info(t, "Received signal terminated, cancelling execution")
-            errors = [f"  * could not run steps: step e2e-gcp-upgrade-{step} was interrupted"]
+            errors = [f"  * could not run steps: step {build.test}-{step} was interrupted"]
             return _finish_log(log, build, t, errors, "interrupted")
-        name = f"e2e-gcp-upgrade-{step}"
+        name = f"{build.test}-{step}"
         log.info(t, f"Running step {name}.")
         log.debug(t, f"Creating pod {name} in namespace {build.namespace}")
         took = seconds * (0.8 + 0.4 * rng.random()) + rng.random()
@@ -595,14 +609,14 @@ def _ci_operator_log(build: _Build) -> tuple[bytes, bytes]:
             log.info(t, f"Step {name} succeeded after {_duration(took)}.")
         if step == failing_step and step == "ipi-install-install-stableinitial":
             break
-    log.info(t, "Releasing leases for test e2e-gcp-upgrade")
+    log.info(t, f"Releasing leases for test {build.test}")
     if not failing_step:
         return _finish_log(log, build, t, [])
     errors = [
-        f"  * could not run steps: step e2e-gcp-upgrade failed: "
-        f'"e2e-gcp-upgrade" test steps failed: "e2e-gcp-upgrade" pod '
-        f'"e2e-gcp-upgrade-{failing_step}" failed: the pod {build.namespace}/'
-        f"e2e-gcp-upgrade-{failing_step} failed after "
+        f"  * could not run steps: step {build.test} failed: "
+        f'"{build.test}" test steps failed: "{build.test}" pod '
+        f'"{build.test}-{failing_step}" failed: the pod {build.namespace}/'
+        f"{build.test}-{failing_step} failed after "
         f"{_duration(1800 + build.rng.random())} (failed containers: test): "
         "ContainerFailed one or more containers exited",
         "Container test exited with code 1, reason Error",
@@ -845,8 +859,8 @@ def _prowjob_json(build: _Build) -> bytes:
                         "--lease-server-credentials-file=/etc/boskos/credentials",
                         "--report-credentials-file=/etc/report/credentials",
                         "--secret-dir=/secrets/ci-pull-credentials",
-                        "--target=e2e-gcp-upgrade",
-                        "--variant=ci-4.6-upgrade-from-stable-4.5",
+                        f"--target={build.test}",
+                        f"--variant={build.variant}",
                     ],
                     "resources": {"requests": {"cpu": "10m"}},
                     "imagePullPolicy": "Always",
@@ -983,12 +997,12 @@ def _events_for(build: _Build, pods: int, target: int | None) -> list[dict[str, 
             )
         )
     prow_tag = "v20210224-9f7a9a3d3f"
-    names = [f"e2e-gcp-upgrade-{s}" for s, _ in _E2E_STEPS] + [
+    names = [f"{build.test}-{s}" for s, _ in _E2E_STEPS] + [
         "release-images-initial",
         "release-images-latest",
     ]
     while len(names) < pods:
-        names.append(f"e2e-gcp-upgrade-extra-{len(names)}")
+        names.append(f"{build.test}-extra-{len(names)}")
     for pod in names[:pods]:
         t += 30 + rng.random() * 240
         host = (
@@ -1388,8 +1402,8 @@ def _step_graph(build: _Build) -> bytes:
         took = seconds * 1.0
         steps.append(
             {
-                "name": f"e2e-gcp-upgrade-{step}",
-                "description": f"Run multi-stage test e2e-gcp-upgrade - e2e-gcp-upgrade-{step} "
+                "name": f"{build.test}-{step}",
+                "description": f"Run multi-stage test {build.test} - {build.test}-{step} "
                 "container test",
                 "dependencies": previous,
                 "started_at": _iso(t),
@@ -1398,7 +1412,7 @@ def _step_graph(build: _Build) -> bytes:
                 "failed": build.result == "FAILURE" and step == "openshift-e2e-test",
             }
         )
-        previous = [f"e2e-gcp-upgrade-{step}"]
+        previous = [f"{build.test}-{step}"]
         t += took
     return _tabbed(steps)
 
