@@ -1,0 +1,131 @@
+"""Render the README screenshots of the explorer from the demo bucket.
+
+Usage: ``python scripts/screenshots.py [OUT_DIR]`` (default ``screenshots/``). Writes SVGs of
+the main view, a log with a search hit, an events table, the stats panel and the export dialog
+at 120x36, headless (``App.run_test``), and converts each to PNG with ``rsvg-convert`` or
+``cairosvg`` when one is available (install ``fonts-firacode`` for a faithful result).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from prowtui.app import Explorer, ProwtuiApp
+from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+
+SIZE = (120, 36)
+BUILD = f"{NIGHTLY_JOB_DIR}1763353455621050368/"
+EVENTS = (
+    f"{NIGHTLY_JOB_DIR}1765528260965306368/artifacts/e2e-aws-ovn/gather-extra/artifacts/events.json"
+)
+
+
+async def settle(pilot: Pilot, rounds: int = 60) -> None:
+    """Wait for timers and workers to finish."""
+    for _ in range(rounds):
+        await pilot.pause(0.1)
+        await pilot.app.workers.wait_for_complete()
+        if not any(w.is_running for w in pilot.app.workers):
+            await pilot.pause(0.2)
+            if not any(w.is_running for w in pilot.app.workers):
+                break
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+async def main_view(pilot: Pilot) -> None:
+    await settle(pilot)
+
+
+async def log_search(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("slash", *"error", "enter")
+    await settle(pilot)
+
+
+async def events_table(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def stats_panel(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("s")
+    await settle(pilot)
+
+
+async def export_dialog(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    pilot.app.screen.query_one("#export-folder", Input).value = "~/prowtui-export/nightly"
+    pilot.app.screen.query_one("#export-limit", Input).value = "10"
+    await settle(pilot)
+
+
+SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
+    ("main", BUILD, main_view),
+    ("log-search", BUILD + "build-log.txt", log_search),
+    ("events", EVENTS, events_table),
+    ("stats", NIGHTLY_JOB_DIR, stats_panel),
+    ("export", NIGHTLY_JOB_DIR, export_dialog),
+]
+
+
+async def render(name: str, start: str, steps, out: Path) -> Path:
+    """One screenshot as SVG."""
+    explorer = Explorer(open_demo(), None, start)
+    explorer.describe = lambda: "demo bucket"  # no temporary paths in the pictures
+    app = ProwtuiApp(explorer)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot)
+        return Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))
+
+
+def to_png(svg: Path) -> Path | None:
+    """Convert to PNG (spaces preserved, which rsvg needs for Textual's SVGs)."""
+    png = svg.with_suffix(".png")
+    text = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    with tempfile.NamedTemporaryFile("w", suffix=".svg", delete=False, encoding="utf-8") as tmp:
+        tmp.write(text)
+    try:
+        if shutil.which("rsvg-convert"):
+            subprocess.run(["rsvg-convert", tmp.name, "-o", str(png)], check=True)
+            return png
+        try:
+            import cairosvg  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+        cairosvg.svg2png(url=tmp.name, write_to=str(png))
+        return png
+    finally:
+        os.unlink(tmp.name)
+
+
+async def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, start, steps in SHOTS:
+        svg = await render(name, start, steps, out)
+        png = to_png(svg)
+        print(f"{svg}" + (f" -> {png}" if png else " (no SVG->PNG converter found)"))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots")))
