@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -123,6 +124,7 @@ LOG_GROUP_BYTES = 8 << 20
 LOG_GROUP_ROWS = 64
 
 _TEMP = re.compile(r"^\.(?P<final>[A-Za-z_]+\.parquet)\.(?P<pid>[0-9]+)\.tmp$")
+_SPOOL = re.compile(r"^\.prowtui-spool-(?P<pid>[0-9]+)-")
 
 
 class AtomicParquetWriter:
@@ -196,18 +198,21 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def remove_stale_temps(out_dir: Path) -> list[Path]:
-    """Delete temp files left by exports that were killed (their process is gone)."""
+    """Delete temp files and spool dirs left by exports that were killed (process gone)."""
     removed = []
     for path in out_dir.iterdir():
-        match = _TEMP.match(path.name)
+        match = _TEMP.match(path.name) or _SPOOL.match(path.name)
         if not match:
             continue
         pid = int(match["pid"])
         if pid != os.getpid() and _alive(pid):
             continue
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed.append(path)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        removed.append(path)
     return removed
 
 
@@ -357,7 +362,7 @@ async def export_job(
     need_logs = "builds" in chosen or "build_logs" in chosen
     need_details = "events" in chosen or "junit" in chosen
     result = ExportResult()
-    with tempfile.TemporaryDirectory(prefix=".prowtui-spool-", dir=out) as spool_dir:
+    with tempfile.TemporaryDirectory(prefix=f".prowtui-spool-{os.getpid()}-", dir=out) as spool_dir:
         options = CrawlOptions(
             content=need_logs,
             keep_logs="build_logs" in chosen,
