@@ -227,3 +227,28 @@ async def test_concurrency_is_bounded(open_source) -> None:
     started = time.perf_counter()
     await asyncio.gather(*(source.read(k) for k in keys))
     assert time.perf_counter() - started >= 0.3  # 6 requests, 2 at a time, 0.1 s each
+
+
+async def test_links_to_other_hosts_in_a_page_are_not_followed(open_source) -> None:
+    server, source = open_source("legacy", page_size=3)
+    page = server.render_legacy("logs/many/", ["d0/"], [], marker="")
+    page = page.replace(
+        "</ul>",
+        '<a class="pure-button next-button" href="http://evil.example/gcs/test-bucket/x/?marker=a">'
+        "Next page</a>"
+        '<li class="pure-g grid-row"><div class="pure-u-2-5"><a href="http://evil.example/f">'
+        '<img src="/icons/file.png"> f.txt</a></div><div class="pure-u-1-5">1</div>'
+        '<div class="pure-u-2-5">-</div></li></ul>',
+    )
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    server.responses["/gcs/test-bucket/logs/many/"] = (200, headers, page.encode())
+    with pytest.raises(BadResponse, match=r"refusing next-page link to other host evil\.example"):
+        await source.list("logs/many/")
+    server.responses["/gcs/test-bucket/logs/many/"] = (
+        200,
+        headers,
+        page.replace("next-", "x").encode(),
+    )
+    listing = await source.list("logs/many/")
+    assert [e.path for e in listing] == ["logs/many/d0/", "logs/many/f.txt"]  # keys, not hrefs
+    assert not any("evil" in p for p in server.paths_requested)

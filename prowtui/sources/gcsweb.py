@@ -134,9 +134,9 @@ class GcswebSource:
             self._storage.port,
         )
 
-    def _refuse(self, url: httpx.URL) -> BadResponse:
+    def _refuse(self, url: httpx.URL, what: str = "redirect") -> BadResponse:
         host = url.netloc.decode("ascii", "replace") or str(url)
-        return BadResponse(f"refusing redirect to other host {host}")
+        return BadResponse(f"refusing {what} to other host {host}")
 
     def _follow_pages(self, url: httpx.URL) -> None:
         if not self._same_host(url):
@@ -194,7 +194,8 @@ class GcswebSource:
             url = None
             if page.next_href:
                 target = response.url.join(page.next_href)
-                self._follow_pages(target)
+                if not self._same_host(target):
+                    raise self._refuse(target, "next-page link")
                 url = target
         if prefix and not entries:  # modern: HTTP 200 + empty listing for a missing path
             raise NotFound(f"not found: {label}", prefix)

@@ -28,7 +28,9 @@ pointing to ``/gcs/``.
 gzip (else decompressed, chunked, ``Range`` ignored), ``Content-Length``, ``Range`` → 206.
 
 Both ports: ``/gcs/<bucket>`` → 308; an unknown bucket → 303 to the cloud console (a foreign
-host); ``redirects`` maps a request path to ``(status, location)`` for redirect tests;
+host); ``redirects`` maps a request path to ``(status, location)`` for redirect tests and
+``statuses`` a path to a fixed status (403, 404, ...), ``responses`` a path to a verbatim
+``(status, headers, body)``; ``range_requests`` records Range headers;
 ``latency`` seconds of sleep per request; ``request_count`` / ``paths_requested`` /
 ``requests`` record traffic (``reset_counts()``); ``faults`` injects failures (:class:`FaultPlan`).
 """
@@ -184,6 +186,7 @@ def _content_type(name: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10
+    disable_nagle_algorithm = True  # small header/body writes would wait on delayed ACKs
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
@@ -229,6 +232,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path in owner.redirects:
             status, location = owner.redirects[path]
             self._send(status, b"", "text/plain", extra={"Location": location})
+        elif path in owner.responses:
+            status, headers, body = owner.responses[path]
+            headers = dict(headers)
+            self._send(status, body, headers.pop("Content-Type", None), extra=headers)
+        elif path in owner.statuses:
+            status = owner.statuses[path]
+            self._send(status, f"HTTP {status}\n".encode(), "text/plain; charset=utf-8")
         elif self.server.role == "storage":
             self._storage(method)
         else:
@@ -379,6 +389,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ranged(self, method: str, data: bytes, content_type: str, headers: dict[str, str]) -> None:
         spec = self.headers.get("Range", "")
+        if spec:
+            self.server.owner._record_range(self.path, spec)
         head_only = method == "HEAD"
         size = len(data)
         if not spec.startswith("bytes=") or "," in spec:
@@ -440,6 +452,12 @@ class GcswebServer:
         self.tree = _TreeView(self.root)
         #: request path → (status, Location) answered verbatim on both ports
         self.redirects: dict[str, tuple[int, str]] = {}
+        #: request path → a status answered with a tiny text body on both ports (403, 404, ...)
+        self.statuses: dict[str, int] = {}
+        #: request path → (status, headers, body) answered verbatim (hostile pages, odd bodies)
+        self.responses: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        #: (path, Range header) of ranged storage requests
+        self.range_requests: list[tuple[str, str]] = []
         self.requests: list[tuple[str, str, str]] = []
         self._count_lock = threading.Lock()
         self._servers: list[_Server] = []
@@ -487,6 +505,10 @@ class GcswebServer:
         with self._count_lock:
             self.requests.append((role, method, path))
 
+    def _record_range(self, path: str, spec: str) -> None:
+        with self._count_lock:
+            self.range_requests.append((path, spec))
+
     @property
     def request_count(self) -> int:
         """Requests answered on both ports since start or the last ``reset_counts()``."""
@@ -503,6 +525,7 @@ class GcswebServer:
         """Forget recorded requests."""
         with self._count_lock:
             self.requests.clear()
+            self.range_requests.clear()
 
     # -- page rendering ------------------------------------------------------------------------
 
