@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from prowtui.analysis.export import TABLES, check_tables, export_job
 from prowtui.commands.common import run
@@ -60,14 +61,18 @@ async def _export(args: argparse.Namespace) -> int:
             )
     finally:
         await source.aclose()
-    table = Table(title="exported", title_justify="left")
+    console = Console(highlight=False)
+    header = Text("exported to ")
+    header.append_text(inert_text(str(args.output.resolve())))
+    console.print(header, overflow="fold")
+    table = Table()
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, file in result.paths.items():
-        table.add_row(inert_text(str(file)), str(result.row_counts[name]))
+        table.add_row(inert_text(file.name), f"{result.row_counts[name]:,}")
     if result.failures_path is not None:
-        table.add_row(inert_text(str(result.failures_path)), str(len(result.failures)))
-    Console(highlight=False).print(table)
+        table.add_row(inert_text(result.failures_path.name), f"{len(result.failures):,}")
+    console.print(table)
     if result.failures:
         report_failures(result.failures, "exported (see failures.parquet)")
         return 1

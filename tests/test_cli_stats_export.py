@@ -1,0 +1,127 @@
+"""``prowtui stats`` and ``prowtui export`` as subprocesses, on every backend: the hand-counted
+job gives the same ``stats --json`` and the same parquet rows through a local directory, the
+gcsweb server and the GCS emulator; the demo bucket works end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.servers.gcsweb_fixtures import GcswebServerFactory
+from tests.test_analysis_stats import EXPECTED, EXPECTED_CONTENT, JOB, assert_close, write_tree
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_JOB = (
+    "logs/periodic-ci-openshift-release-master-ci-4.6-upgrade-from-stable-4.5-e2e-gcp-upgrade/"
+)
+TABLE_FILES = ("builds", "build_logs", "events", "junit", "failures")
+
+
+def prowtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m prowtui ARGS`` and return the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "prowtui", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tree(tmp_path_factory.mktemp("hand") / "bucket")
+
+
+@pytest.fixture(scope="module")
+def local_export(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("local-export")
+    proc = prowtui("export", "--source", str(tree), JOB, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+Backend = Callable[[], tuple[str, dict[str, str]]]
+
+
+@pytest.fixture(params=["local", "gcsweb", "emulator"])
+def backend(
+    request: pytest.FixtureRequest,
+    tree: Path,
+    gcsweb_server_factory: GcswebServerFactory,
+) -> tuple[str, dict[str, str]]:
+    """``(--source value, extra environment)`` serving the hand-counted tree."""
+    if request.param == "local":
+        return str(tree), {}
+    if request.param == "gcsweb":
+        server = gcsweb_server_factory(tree, bucket="hand-bucket")
+        return f"{server.base_url}/gcs/hand-bucket/", {}
+    upload = request.getfixturevalue("emulator_bucket")
+    emulator = request.getfixturevalue("emulator")
+    bucket = upload(tree, "hand")
+    return f"gs://{bucket}", {"STORAGE_EMULATOR_HOST": emulator.host}
+
+
+def test_stats_json_is_the_same_on_every_backend(backend: tuple[str, dict[str, str]]) -> None:
+    source, env = backend
+    proc = prowtui("stats", "--source", source, JOB, "--json", "--content", env=env)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert_close({k: v for k, v in doc.items() if k != "build_log"}, EXPECTED)
+    assert_close(doc["build_log"], EXPECTED_CONTENT)
+
+
+def test_export_rows_are_the_same_on_every_backend(
+    backend: tuple[str, dict[str, str]], local_export: Path, tmp_path: Path
+) -> None:
+    source, env = backend
+    proc = prowtui("export", "--source", source, JOB, "-o", str(tmp_path), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "builds.parquet" in proc.stdout
+    for name in TABLE_FILES:
+        rows = pq.read_table(tmp_path / f"{name}.parquet").to_pylist()
+        assert rows == pq.read_table(local_export / f"{name}.parquet").to_pylist(), name
+
+
+def test_stats_accepts_a_gcsweb_url(tree: Path, gcsweb_server_factory: GcswebServerFactory) -> None:
+    server = gcsweb_server_factory(tree, bucket="hand-bucket")
+    proc = prowtui("stats", f"{server.base_url}/gcs/hand-bucket/{JOB}", "--json", "--limit", "2")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["builds"] == 2 and doc["results"] == {"ABORTED": 1, "FAILURE": 1}
+
+
+def test_stats_human_output_is_inert_and_complete(tree: Path) -> None:
+    proc = prowtui("stats", "--source", str(tree), JOB, "--content")
+    assert proc.returncode == 0, proc.stderr
+    for needle in ("presence", "results", "build-log.txt sizes", "FAILURE", "80.0%"):
+        assert needle in proc.stdout, needle
+    assert "\x1b" not in proc.stdout  # not a terminal: no escape sequences at all
+    assert "prowtui: stats: 5/5 builds" in proc.stderr  # plain progress lines off a terminal
+
+
+def test_missing_job_is_a_one_line_error(tree: Path) -> None:
+    proc = prowtui("stats", "--source", str(tree), "logs/no-such-job/")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("prowtui: error:")
+
+
+@pytest.mark.slow
+def test_demo_stats_and_export_end_to_end(tmp_path: Path) -> None:
+    proc = prowtui("stats", "--source", "demo", DEMO_JOB, "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["builds"] >= 242
+    assert doc["top_level"]["patterns"][0]["share"] > 0.9
+    out = tmp_path / "out"
+    proc = prowtui("export", "--source", "demo", DEMO_JOB, "-o", str(out), "--limit", "30")
+    assert proc.returncode == 0, proc.stderr
+    assert pq.read_table(out / "builds.parquet").num_rows == 30
+    assert pq.read_table(out / "build_logs.parquet").num_rows == 30
