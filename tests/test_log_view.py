@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from prowtui.app.widgets.log_panel import LogPanel
+from prowtui.app.widgets.log_panel import PREFETCH_MIN, TAIL_BYTES, LogPanel
 from prowtui.app.widgets.log_view import LogView
 from prowtui.errors import NotFound
 from prowtui.logs.fetch import log_cache_path
@@ -209,6 +209,31 @@ async def test_remote_first_screen_tail_then_complete(tmp_path: Path) -> None:
         cached = log_cache_path(source, "logs/job/1/build-log.txt")
         assert cached.read_bytes() == data
         assert [p.name for p in cached.parent.iterdir()] == [cached.name]
+
+
+async def test_remote_big_object_tail_is_prefetched_for_instant_end(tmp_path: Path) -> None:
+    data = numbered(400_000)  # 4.4 MB: above PREFETCH_MIN
+    assert len(data) >= PREFETCH_MIN
+    source = DictSource({"logs/job/2/build-log.txt": data})
+    source.gate.clear()
+    app = PanelApp()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(LogPanel)
+        panel.open_remote(source, "logs/job/2/build-log.txt", len(data))
+        view = panel.view
+        tail_read = (len(data) - TAIL_BYTES, len(data))
+        await wait_for(pilot, lambda: tail_read in source.reads)
+        await wait_for(pilot, lambda: view.index is not None and view.index.line_count > 20)
+        view.focus()
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.tail is not None
+        assert screen_lines(view)[-1] == "line 399999"
+        assert source.reads == [tail_read]  # G needed no further request
+        await pilot.press("g")
+        await pilot.press("G")
+        assert source.reads == [tail_read]
+        assert screen_lines(view)[-1] == "line 399999"
 
 
 async def test_remote_through_local_source_and_missing_object(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ the single place that decides where a remote log is kept locally.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -49,7 +50,8 @@ async def fetch_to_file(
 
     ``on_open(tmp)`` is called with the temporary file as soon as the first chunk is written
     to it (readers may index it while it grows); ``on_progress(done, total)`` after every
-    chunk. On error or cancellation the temporary file is removed and ``dest`` is untouched.
+    chunk. The event loop gets a turn after every chunk. On error or cancellation the temporary
+    file is removed and ``dest`` is untouched.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_path(dest)
@@ -72,6 +74,9 @@ async def fetch_to_file(
                         on_open(tmp)
                 if on_progress is not None:
                     on_progress(done, total)
+                # a fast stream can deliver chunks without ever suspending: give keys and
+                # ranged reads (``G``) a turn of the event loop after every chunk
+                await asyncio.sleep(0)
         finally:
             os.close(fd)
         if not opened and on_open is not None:

@@ -4,7 +4,9 @@
 streams the object into the log cache in a worker and shows the first screen as soon as the
 first chunk is indexed. ``G`` before the end is indexed shows a *tail window*: the last bytes
 read from the local file, or fetched with a ranged read for a remote object that is not
-gzip-encoded, until the index reaches the end.
+gzip-encoded, until the index reaches the end. For a remote object bigger than
+:data:`PREFETCH_MIN` that tail is fetched as soon as the object is opened, so ``G`` shows it
+without a round trip.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from prowtui.sources.base import ObjectInfo, Source
 
 #: bytes fetched for the tail window
 TAIL_BYTES = 256 << 10
+#: remote objects at least this big get their tail prefetched at open (smaller ones download
+#: in about the time a ranged read takes)
+PREFETCH_MIN = 4 << 20
 #: how often the panel refreshes the view size and status while loading
 TICK = 0.05
 
@@ -90,6 +95,8 @@ class LogPanel(Widget):
         self.complete = False
         self.error = ""
         self._info: ObjectInfo | None = None
+        self._tail: TailLines | None = None
+        self._prefetched = asyncio.Event()
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -125,6 +132,8 @@ class LogPanel(Widget):
         self.complete = False
         self.error = ""
         self._info = None
+        self._tail = None
+        self._prefetched = asyncio.Event()
         self.view.set_index(None)
 
     def _show_index(self, index: LineIndex) -> None:
@@ -165,17 +174,28 @@ class LogPanel(Widget):
         self.downloaded = 0
         self._update_status()
         self._download(source, path, size)
-        self._prefetch_info(source, path)
+        self._prefetch(source, path, size)
 
     @work(exclusive=True, group="log-info")
-    async def _prefetch_info(self, source: Source, path: str) -> None:
-        """Stat the object while it downloads, so that ``G`` needs a single ranged read."""
+    async def _prefetch(self, source: Source, path: str, size: int | None) -> None:
+        """Stat the object while it downloads and, when it is big and not gzip-encoded, fetch
+        its tail, so that ``G`` shows the end at once."""
+        done = self._prefetched
         try:
             info = await source.stat(path)
+            if self.source is not source or self.path != path:
+                return
+            self._info = info
+            total = info.size if info.size is not None else size
+            if total is None or total < PREFETCH_MIN or info.gzip_encoded or self.complete:
+                return
+            tail = await fetch_tail(source, path, size, TAIL_BYTES, info=info)
+            if tail is not None and self.source is source and self.path == path:
+                self._tail = TailLines(tail[0], tail[1], total)
         except ProwtuiError:
             return
-        if self.source is source and self.path == path:
-            self._info = info
+        finally:
+            done.set()
 
     @work(exclusive=True, group="log")
     async def _download(self, source: Source, path: str, size: int | None) -> None:
@@ -233,28 +253,37 @@ class LogPanel(Widget):
             size = index.file_size()
             start = max(0, size - TAIL_BYTES)
             self.view.show_tail(TailLines(start, index.read_range(start, size), size))
+        elif self._tail is not None:
+            self.view.show_tail(self._tail)
         else:
             self._fetch_tail(self.source, self.path, self.total)
         self._update_status()
 
     @work(exclusive=True, group="log-tail")
     async def _fetch_tail(self, source: Source, path: str, size: int | None) -> None:
-        try:
-            if self._info is None:
-                self._info = await source.stat(path)
-            if self.complete:
-                return
-            tail = await fetch_tail(source, path, size, TAIL_BYTES, info=self._info)
-        except ProwtuiError as exc:
-            self.view.message = f"tail: {inert(exc)}"
-            self._update_status()
+        """Show the tail window, waiting for a prefetch in flight or fetching it now."""
+        await self._prefetched.wait()
+        if self.source is not source or self.path != path:
             return
-        if tail is None:
-            self.view.message = "gzip-encoded: the end shows when the download completes"
-        elif not self.complete and self.index is not None and not self.index.done:
-            start, data = tail
+        if self._tail is None:
+            try:
+                if self._info is None:
+                    self._info = await source.stat(path)
+                if self.complete:
+                    return
+                tail = await fetch_tail(source, path, size, TAIL_BYTES, info=self._info)
+            except ProwtuiError as exc:
+                self.view.message = f"tail: {inert(exc)}"
+                self._update_status()
+                return
+            if tail is None:
+                self.view.message = "gzip-encoded: the end shows when the download completes"
+                self._update_status()
+                return
             total = self._info.size if self._info.size is not None else size
-            self.view.show_tail(TailLines(start, data, total))
+            self._tail = TailLines(tail[0], tail[1], total)
+        if not self.complete and self.index is not None and not self.index.done:
+            self.view.show_tail(self._tail)
         self._update_status()
 
     # -- periodic refresh ----------------------------------------------------------------

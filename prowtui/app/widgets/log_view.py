@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from time import perf_counter
 from typing import ClassVar, Protocol
 
 from rich.segment import Segment
@@ -154,7 +155,10 @@ class LogView(ScrollView, can_focus=True):
         self.current_line: int | None = None
         self.message = ""
         self.searching = False
+        #: when the bottom row was first rendered with lines (for the bench)
         self.first_paint: float | None = None
+        #: ``(time, tail window shown, scroll row)`` of the last full repaint (for the bench)
+        self.last_paint: tuple[float, bool, int] = (0.0, False, 0)
         self._generation = 0
         self._search_generation = 0
         self._max_width = 0
@@ -337,10 +341,11 @@ class LogView(ScrollView, can_focus=True):
                 result = Strip.blank(width, style)
             else:
                 result = strip.crop_extend(scroll_x, scroll_x + width, style)
-        if self.first_paint is None and y == self.size.height - 1 and self.row_count():
-            import time
-
-            self.first_paint = time.perf_counter()
+        if y == self.size.height - 1 and self.row_count():
+            now = perf_counter()
+            self.last_paint = (now, self.tail is not None, int(scroll_y))
+            if self.first_paint is None:
+                self.first_paint = now
         return result
 
     def _wrapped(self, top: int, width: int) -> list[Strip]:
