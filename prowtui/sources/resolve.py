@@ -123,9 +123,11 @@ def preset_names() -> list[str]:
 def default_source_name() -> str:
     """The source used when neither a URL nor ``--source`` names one.
 
-    Hook for the config module: today ``$PROWTUI_SOURCE``, else ``demo``.
+    ``$PROWTUI_SOURCE``, else the config file's ``default_source``, else ``demo``.
     """
-    return os.environ.get(SOURCE_ENV, "").strip() or "demo"
+    from prowtui.config import load_config
+
+    return os.environ.get(SOURCE_ENV, "").strip() or load_config().default_source or "demo"
 
 
 # --------------------------------------------------------------------------------------
@@ -239,6 +241,9 @@ def parse_source(text: str) -> SourceSpec:
         raise UsageError("empty source: expected demo, a preset, gs://BUCKET or a URL")
     if value.lower() in PRESETS:
         return PRESETS[value.lower()]
+    user_preset = _user_preset(value)
+    if user_preset is not None:
+        return user_preset
     if _looks_like_url(value):
         return _parse_url(value)[0]
     if value.startswith("local:"):
@@ -250,6 +255,21 @@ def parse_source(text: str) -> SourceSpec:
         f"unknown source {value!r}: expected {', '.join(PRESETS)}, gs://BUCKET, "
         "https://HOST/gcs/BUCKET/, local:PATH or an existing directory"
     )
+
+
+def _user_preset(name: str) -> SourceSpec | None:
+    """A ``[presets.<name>]`` of the config file, as a spec (its ``deck`` for links)."""
+    from prowtui.config import load_config
+
+    presets = load_config().presets
+    preset = presets.get(name)
+    if preset is None:
+        return None
+    target = preset.source.strip()
+    if target in presets:
+        raise UsageError(f"presets.{name}.source names a preset; give a URL, gs:// or a path")
+    spec = parse_source(target)
+    return replace(spec, name=name, deck_base=preset.deck or spec.deck_base)
 
 
 def _local_spec(raw: str, text: str, *, required: bool) -> SourceSpec | None:
@@ -289,10 +309,29 @@ def open_source(spec: SourceSpec, *, offline: bool = False, **options: object) -
     """A Source for ``spec``.
 
     ``options`` go to the backend: ``concurrency``, ``timeout`` (gcsweb, gcs) and
-    ``storage_url`` (gcsweb). ``offline`` asks for cache-only answers; it is accepted here and
-    honoured by the caching layer.
+    ``storage_url`` (gcsweb); the config file supplies them otherwise. gcsweb and GCS sources
+    read through the on-disk cache (:class:`~prowtui.sources.cached.CachedSource`) unless the
+    config disables it; ``offline`` (or the config's ``offline``) answers from the cache only.
     """
-    del offline  # honoured by the cache wrapper (prowtui.sources.cached), not by backends
+    remote = _open_backend(spec, **options)
+    if spec.kind in ("demo", "local"):
+        return remote
+    from prowtui.cache import open_cache
+    from prowtui.config import load_config
+    from prowtui.sources.cached import CachedSource
+
+    config = load_config()
+    offline = offline or config.offline
+    if not config.cache.enabled or config.cache.max_size_mb <= 0:
+        if offline:
+            raise UsageError("--offline needs the cache, which the config disables ([cache])")
+        return remote
+    return CachedSource(remote, open_cache(config), offline=offline)
+
+
+def _open_backend(spec: SourceSpec, **options: object) -> Source:
+    """The backend for ``spec``; concurrency, timeout and retries from the config unless
+    ``options`` name them."""
     if spec.kind == "demo":
         from prowtui.sources.demo import open_demo
 
@@ -303,12 +342,23 @@ def open_source(spec: SourceSpec, *, offline: bool = False, **options: object) -
         if spec.root is None:
             raise UsageError("local source without a directory")
         return LocalSource(spec.root, bucket=spec.bucket, kind="local")
-    tuning: dict[str, Any] = {k: v for k, v in options.items() if k in ("concurrency", "timeout")}
+    from prowtui.config import load_config
+
+    config = load_config()
+    tuning: dict[str, Any] = {
+        "concurrency": config.concurrency_for(spec.kind),
+        "timeout": config.timeout,
+    }
+    tuning.update({k: v for k, v in options.items() if k in ("concurrency", "timeout")})
     if spec.kind == "gcsweb":
         from prowtui.sources.gcsweb import GcswebSource
+        from prowtui.sources.http import RetryPolicy
 
         storage_url = str(options.get("storage_url") or spec.storage_url)
-        return GcswebSource(str(spec.base_url), spec.bucket, storage_url=storage_url, **tuning)
+        retry = RetryPolicy(attempts=config.retries)
+        return GcswebSource(
+            str(spec.base_url), spec.bucket, storage_url=storage_url, retry=retry, **tuning
+        )
     if spec.kind == "gcs":
         from prowtui.sources.gcs import GcsSource
 

@@ -1,0 +1,87 @@
+"""``prowtui cache ...`` and ``prowtui config ...`` as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from prowtui.cache import Cache, store_dir
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def prowtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "prowtui", *args],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def filled_store() -> Path:
+    with Cache(store_dir()) as cache:
+        cache.clear()
+        cache.put("one", b"1" * 10, ttl=None)
+        cache.put("two", b"2" * 500_000, ttl=60)
+    return store_dir()
+
+
+def test_cache_info_json_then_clear(filled_store: Path):
+    result = prowtui("cache", "info", "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["location"] == str(filled_store)
+    assert info["entries"] == 2 and info["size_bytes"] >= 500_000
+
+    human = prowtui("cache", "info")
+    assert f"location: {filled_store}" in human.stdout and "entries:  2" in human.stdout
+
+    cleared = prowtui("cache", "clear")
+    assert cleared.returncode == 0 and "removed 2 entries" in cleared.stdout
+    assert json.loads(prowtui("cache", "info", "--json").stdout)["entries"] == 0
+
+
+def test_config_path_follows_prowtui_config(tmp_path: Path):
+    path = tmp_path / "elsewhere.toml"
+    result = prowtui("config", "path", env={"PROWTUI_CONFIG": str(path)})
+    assert result.returncode == 0 and result.stdout.strip() == str(path)
+
+
+def test_config_show_prints_toml_with_origins(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('default_source = "gs://team"\n[cache]\nttl_seconds = 42\n')
+    env = {"PROWTUI_CONFIG": str(path), "PROWTUI_TIMEOUT": "7"}
+    result = prowtui("config", "show", env=env)
+    assert result.returncode == 0, result.stderr
+    assert 'default_source = "gs://team"  # file' in result.stdout
+    assert "timeout = 7.0  # env:PROWTUI_TIMEOUT" in result.stdout
+    assert "max_size_mb = 2048  # default" in result.stdout
+    parsed = tomllib.loads(result.stdout)  # the output is itself valid TOML
+    assert parsed["cache"]["ttl_seconds"] == 42
+
+    as_json = json.loads(prowtui("config", "show", "--json", env=env).stdout)
+    assert as_json["values"]["cache"]["ttl_seconds"] == 42
+    assert as_json["origins"]["cache.ttl_seconds"] == "file"
+    assert as_json["origins"]["timeout"] == "env:PROWTUI_TIMEOUT"
+    assert as_json["exists"] is True
+
+
+def test_config_show_rejects_a_bad_file_in_one_line(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text("[cache]\nmax_size_mb = 'big'\n")
+    result = prowtui("config", "show", env={"PROWTUI_CONFIG": str(path)})
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert str(path) in result.stderr and "cache.max_size_mb" in result.stderr
+    assert "Traceback" not in result.stderr
