@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,16 @@ pytest_plugins = [
     "tests.servers.gcsweb_fixtures",
     "tests.servers.emulator_fixtures",
 ]
+
+# Session- and module-scoped fixtures run before the per-test isolation below: point every
+# prowtui directory at a throw-away folder for the whole process so none of them can touch the
+# user's real cache or config.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="prowtui-tests-"))
+os.environ["PROWTUI_CONFIG"] = str(_SESSION_HOME / "config" / "prowtui.toml")
+os.environ["PROWTUI_CACHE_DIR"] = str(_SESSION_HOME / "cache")
+os.environ["PROWTUI_DEMO_DIR"] = str(_SESSION_HOME / "demo")
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+os.environ.pop("PROWTUI_SOURCE", None)
 
 #: a CI run that collects fewer tests than this has lost tests somewhere: fail loudly
 MIN_TESTS_IN_CI = 50
