@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,6 +23,7 @@ pytest_plugins = [
 # prowtui directory at a throw-away folder for the whole process so none of them can touch the
 # user's real cache or config.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="prowtui-tests-"))
+atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
 os.environ["PROWTUI_CONFIG"] = str(_SESSION_HOME / "config" / "prowtui.toml")
 os.environ["PROWTUI_CACHE_DIR"] = str(_SESSION_HOME / "cache")
 os.environ["PROWTUI_DEMO_DIR"] = str(_SESSION_HOME / "demo")
