@@ -85,3 +85,29 @@ def test_config_show_rejects_a_bad_file_in_one_line(tmp_path: Path):
     assert result.stderr.strip().count("\n") == 0
     assert str(path) in result.stderr and "cache.max_size_mb" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_offline_answers_what_was_seen_after_the_server_is_gone(
+    tmp_path: Path, gcsweb_server_factory
+):
+    root = tmp_path / "bucket"
+    build = root / "logs" / "job" / "7"
+    build.mkdir(parents=True)
+    (build / "finished.json").write_text('{"result": "SUCCESS"}')
+    (build / "build-log.txt").write_text("hello\n")
+    server = gcsweb_server_factory(root, "modern", bucket="b")
+    source = f"{server.base_url}/gcs/b/"
+
+    online = prowtui("ls", "--source", source, "logs/job/7/", "--json")
+    assert online.returncode == 0, online.stderr
+    assert prowtui("cat", "--source", source, "logs/job/7/build-log.txt").stdout == "hello\n"
+    server.stop()
+
+    offline = prowtui("ls", "--source", source, "--offline", "logs/job/7/", "--json")
+    assert offline.returncode == 0, offline.stderr
+    assert json.loads(offline.stdout) == json.loads(online.stdout)
+    cat = prowtui("cat", "--source", source, "--offline", "logs/job/7/build-log.txt")
+    assert cat.stdout == "hello\n"
+    unseen = prowtui("cat", "--source", source, "--offline", "logs/job/7/finished.json")
+    assert unseen.returncode == 1
+    assert "logs/job/7/finished.json: not in the cache" in unseen.stderr
