@@ -149,3 +149,29 @@ async def test_start_path_that_does_not_exist_stops_at_the_deepest_parent(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.main_screen.current_path() == JOB
+
+
+async def test_keys_can_be_remapped_by_binding_id(tmp_path: Path) -> None:
+    source = CountingSource(make_bucket(tmp_path))
+    app = ProwtuiApp(Explorer(source), keymap={"tree.reload": "R"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert source.listings["logs/"] == 1
+        await pilot.press("R")
+        await settle(pilot)
+        assert source.listings["logs/"] == 2
+
+
+async def test_command_palette_offers_the_explorer_actions(tmp_path: Path) -> None:
+    app = ProwtuiApp(Explorer(LocalSource(make_bucket(tmp_path))))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Go to path or URL", "Copy URL", "Job stats", "Export job", "Reload node"} <= titles
+        await pilot.press("ctrl+p", *"go to", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "GotoScreen"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -133,6 +133,10 @@ class MainScreen(Screen[None]):
             severity="error",
             markup=False,
         )
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Give the preview more room while it has the focus."""
+        self.set_class(event.widget is not self.tree, "-preview-focus")
 
     @on(LogView.Dismissed)
     def _on_log_dismissed(self) -> None:
