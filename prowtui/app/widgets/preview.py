@@ -139,8 +139,6 @@ class PreviewPane(Vertical):
             )
             return MetadataView(name, rows, [(name, raw)])
         self.preview_kind = "json"
-        if kind == "json":
-            return JsonView(raw, name)
         return JsonView(raw, name)
 
     async def _fill_dir(self, data: NodeData) -> None:
