@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prowtui",
         description="A terminal explorer for Prow CI job artifacts in Google Cloud Storage.",
-        epilog="Run without a sub-command to open the explorer: prowtui [--source SRC] [PATH_OR_URL]",
+        epilog="Without a sub-command, opens the explorer: prowtui [--source SRC] [PATH_OR_URL]",
     )
     parser.add_argument("--version", action="version", version=f"prowtui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
