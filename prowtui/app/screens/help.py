@@ -90,10 +90,10 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("where", key="where")
         table.add_column("key", key="key")
-        table.add_column("what", key="what")
         table.add_column("id", key="id")
+        table.add_column("what", key="what")
+        table.add_column("where", key="where")
         keymap = getattr(self.app, "_keymap", {}) or {}
         for where, bindings in binding_groups():
             for binding in bindings:
@@ -101,14 +101,14 @@ class HelpScreen(ModalScreen[None]):
                     continue
                 key = keymap.get(binding.id, binding.key) if binding.id else binding.key
                 table.add_row(
-                    Text(where, style="dim"),
                     Text(key_label(key), style="bold"),
-                    Text(binding.description or binding.action),
                     Text(binding.id or "", style="dim"),
+                    Text(binding.description or binding.action),
+                    Text(where, style="dim"),
                 )
         for where, keys in BUILTIN_KEYS:
             for key, what in keys:
                 table.add_row(
-                    Text(where, style="dim"), Text(key, style="bold"), Text(what), Text("")
+                    Text(key, style="bold"), Text(""), Text(what), Text(where, style="dim")
                 )
         table.focus()
