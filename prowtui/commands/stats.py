@@ -216,8 +216,13 @@ def histogram_rows(sizes: Sequence[int], width: int = 40) -> list[tuple[str, int
     return rows
 
 
+def _table(title: str) -> Table:
+    """A table whose left-aligned title never wraps."""
+    return Table(title=title, title_justify="left", min_width=len(title) + 2)
+
+
 def _describe_table(title: str, columns: dict[str, dict[str, Any]]) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = _table(title)
     table.add_column("")
     for name in columns:
         table.add_column(name, justify="right")
@@ -228,12 +233,12 @@ def _describe_table(title: str, columns: dict[str, dict[str, Any]]) -> Table:
 
 
 def _completeness_tables(title: str, block: dict[str, Any]) -> list[Table]:
-    dist = Table(title=f"{title}: entries per build", title_justify="left")
+    dist = _table(f"{title}: entries per build")
     dist.add_column("entries", justify="right")
     dist.add_column("builds", justify="right")
     for n, builds in block["entry_count_distribution"].items():
         dist.add_row(n, str(builds))
-    pats = Table(title=f"{title}: distinct combinations", title_justify="left")
+    pats = _table(f"{title}: distinct combinations")
     pats.add_column("share", justify="right")
     pats.add_column("builds", justify="right")
     pats.add_column("entries")
@@ -254,14 +259,14 @@ def render(stats: JobStats, console: Console) -> None:
     header.append(f"  ·  {doc['builds']} builds")
     console.print(header)
 
-    results = Table(title="results", title_justify="left")
+    results = _table("results")
     results.add_column("result")
     results.add_column("builds", justify="right")
     for name, n in doc["results"].items():  # type: ignore[union-attr]
         results.add_row(inert_text(name), str(n))
     console.print(results)
 
-    presence = Table(title="presence", title_justify="left")
+    presence = _table("presence")
     presence.add_column("path in build")
     presence.add_column("share", justify="right")
     for name, share in doc["presence"].items():  # type: ignore[union-attr]
@@ -275,7 +280,8 @@ def render(stats: JobStats, console: Console) -> None:
     console.print(_describe_table("build-log.txt size (bytes)", {"bytes": doc["build_log_bytes"]}))
     rows = histogram_rows(stats.log_sizes)
     if rows:
-        hist = Table(title="build-log.txt sizes", title_justify="left", show_edge=False)
+        hist = _table("build-log.txt sizes")
+        hist.show_edge = False
         hist.add_column("size", justify="right")
         hist.add_column("builds", justify="right")
         hist.add_column("")
