@@ -287,6 +287,22 @@ class CachedSource:
                 self.cache.put_file, self.key("obj", path), partial, ttl=ttl, crc=crc
             )
 
+    async def download_stream(self, path: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        """Chunks of ``path`` without keeping a copy: the cached one when there is one, else
+        the server's, for a caller that hands the complete download to :meth:`store_file`
+        (the log view). Offline, an uncached path raises ``NotCached``."""
+        hit = await self._lookup(self.key("obj", path), path)
+        if hit is not None:
+            for chunk in hit.chunks(chunk_size):
+                yield chunk
+            return
+        async for chunk in self.inner.stream(path, chunk_size):
+            yield chunk
+
+    def download_dir(self) -> Path:
+        """Where downloads meant for :meth:`store_file` are written (the cache's file system)."""
+        return self.cache.temp_dir()
+
     async def cached_file(self, path: str) -> Path | None:
         """The path of a verified file in the cache holding the whole (decompressed) object,
         or None when it is not cached. For the log view: open it instead of downloading."""

@@ -1,12 +1,13 @@
 """The log panel the explorer embeds: a LogView, a search bar and a status line.
 
 ``await panel.open_local(path)`` shows a local file; ``panel.open_remote(source, path, size)``
-streams the object into the log cache in a worker and shows the first screen as soon as the
-first chunk is indexed. ``G`` before the end is indexed shows a *tail window*: the last bytes
-read from the local file, or fetched with a ranged read for a remote object that is not
-gzip-encoded, until the index reaches the end. For a remote object bigger than
-:data:`PREFETCH_MIN` that tail is fetched as soon as the object is opened, so ``G`` shows it
-without a round trip.
+opens the source's cached copy when it has one, else streams the object to its one local copy
+(the source's cache, or a bounded download directory; see :mod:`prowtui.logs.fetch`) in a worker
+and shows the first screen as soon as the first chunk is indexed. ``G`` before the end is
+indexed shows a *tail window*: the last bytes read from the local file, or fetched with a ranged
+read for a remote object that is not gzip-encoded, until the index reaches the end. For a remote
+object bigger than :data:`PREFETCH_MIN` that tail is fetched as soon as the object is opened, so
+``G`` shows it without a round trip.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from textual.widgets import Input, Static
 
 from prowtui.app.widgets.log_view import LogStatus, LogView, TailLines
 from prowtui.errors import ProwtuiError
-from prowtui.logs.fetch import fetch_tail, fetch_to_file, log_cache_path
+from prowtui.logs.fetch import cached_log, download_log, fetch_tail, reusable_download
 from prowtui.logs.highlight import DEFAULT, ErrorPatterns
 from prowtui.logs.index import LineIndex
 from prowtui.logs.search import Query
@@ -174,7 +175,6 @@ class LogPanel(Widget):
         self.downloaded = 0
         self._update_status()
         self._download(source, path, size)
-        self._prefetch(source, path, size)
 
     @work(exclusive=True, group="log-info")
     async def _prefetch(self, source: Source, path: str, size: int | None) -> None:
@@ -199,15 +199,15 @@ class LogPanel(Widget):
 
     @work(exclusive=True, group="log")
     async def _download(self, source: Source, path: str, size: int | None) -> None:
-        dest = log_cache_path(source, path)
+        """Open the cached copy of ``path`` if there is one, else download it (once, to the
+        cache when the source has one) while showing it as it arrives."""
+        prefetched = self._prefetched
         try:
-            if size is not None and dest.is_file() and dest.stat().st_size == size:
-                self.downloaded = size
-                self.complete = True
-                index = LineIndex(dest)
-                self._show_index(index)
-                await self._first_screen(index)
+            local = await cached_log(source, path) or reusable_download(source, path, size)
+            if local is not None:
+                await self._show_complete(local)
                 return
+            self._prefetch(source, path, size)
 
             def opened(tmp: Path) -> None:
                 index = LineIndex(tmp, growing=True)
@@ -219,14 +219,15 @@ class LogPanel(Widget):
                 if self.index is not None:
                     self.index.notify()
 
-            await fetch_to_file(
-                source, path, dest, on_open=opened, on_progress=progress, total=size
+            kept = await download_log(
+                source, path, on_open=opened, on_progress=progress, total=size
             )
             self.complete = True
             if self.total is None:
                 self.total = self.downloaded
             if self.index is not None:
-                self.index.path = dest
+                if kept is not None:
+                    self.index.path = kept
                 self.index.finish()
         except asyncio.CancelledError:
             raise
@@ -235,7 +236,18 @@ class LogPanel(Widget):
         except Exception as exc:  # never a traceback in the UI
             self._fail(f"{type(exc).__name__}: {exc}")
         finally:
+            prefetched.set()  # a tail request never waits for a prefetch that did not start
             self._update_status()
+
+    async def _show_complete(self, local: Path) -> None:
+        """Show a complete local copy (from the cache or an earlier download)."""
+        index = LineIndex(local)
+        self.downloaded = index.file_size()
+        if self.total is None:
+            self.total = self.downloaded
+        self.complete = True
+        self._show_index(index)
+        await self._first_screen(index)
 
     def _fail(self, message: str) -> None:
         self.error = inert(message)

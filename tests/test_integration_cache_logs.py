@@ -1,0 +1,149 @@
+"""Integration of the on-disk cache with the log view, the explorer and the config file.
+
+Through the tests' gcsweb server: a streamed log lands in the cache exactly once and opens
+from it with no request; sources without a cache keep a bounded download directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+
+from prowtui.app.widgets.log_panel import LogPanel
+from prowtui.cache import Cache
+from prowtui.logs.fetch import log_cache_path, logs_dir, prune_logs
+from prowtui.sources.cached import CachedSource
+from prowtui.sources.gcsweb import GcswebSource
+from prowtui.sources.http import RetryPolicy
+from tests.test_app_support import JOB, make_bucket
+
+SIZE = (80, 16)
+FAST_RETRY = RetryPolicy(attempts=2, total=5.0, initial_wait=0.01, max_wait=0.05)
+#: a log big enough to be kept in a file of its own by the cache (FILE_THRESHOLD is 256 KB)
+BIG_LOG = b"".join(b"line %06d of a long step output\n" % i for i in range(12_000))
+
+
+class PanelApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LogPanel()
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
+@pytest.fixture
+def bucket(tmp_path: Path) -> Path:
+    root = make_bucket(tmp_path / "bucket")
+    for build in ("1001", "1003"):
+        (root / JOB / build / "build-log.txt").write_bytes(BIG_LOG)
+    return root
+
+
+def cached_source(server, store: Path, *, offline: bool = False) -> CachedSource:
+    inner = GcswebSource(
+        server.base_url, server.bucket, storage_url=server.storage_url, retry=FAST_RETRY
+    )
+    return CachedSource(inner, Cache(store), offline=offline)
+
+
+def files_holding(root: Path, data: bytes) -> list[Path]:
+    """Every file below ``root`` whose bytes are ``data``."""
+    found = []
+    for file in root.rglob("*"):
+        if file.is_file() and file.stat().st_size == len(data) and file.read_bytes() == data:
+            found.append(file)
+    return found
+
+
+async def open_log(pilot, panel: LogPanel, source, path: str) -> None:
+    panel.open_remote(source, path, len(BIG_LOG))
+    await wait_for(pilot, lambda: bool(panel.error) or (panel.complete and panel.view.index.done))
+
+
+async def test_streamed_log_of_a_finished_build_is_kept_once_in_the_cache(
+    tmp_path: Path, bucket: Path, gcsweb_server_factory
+) -> None:
+    server = gcsweb_server_factory(bucket, bucket="test-bucket")
+    store = tmp_path / "store"
+    source = cached_source(server, store)
+    path = JOB + "1001/build-log.txt"
+    app = PanelApp()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(LogPanel)
+        await open_log(pilot, panel, source, path)
+        assert not panel.error and panel.view.index.line_count == 12_000
+        hit = source.cache.get(source.key("obj", path))
+        assert hit is not None and hit.ttl is None  # a finished build: kept until evicted
+        assert files_holding(store, BIG_LOG) == [hit.file]
+        assert files_holding(logs_dir(), BIG_LOG) == []
+        assert not log_cache_path(source, path).exists()
+        assert list(source.cache.temp_dir().iterdir()) == []
+
+        server.reset_counts()
+        await open_log(pilot, panel, source, path)
+        assert panel.view.index.path == hit.file
+        assert panel.view.index.line_count == 12_000
+        assert server.paths_requested == []  # opened from the cache: no download, no stat
+    await source.aclose()
+
+
+async def test_log_of_a_running_build_is_cached_with_the_ttl(
+    tmp_path: Path, bucket: Path, gcsweb_server_factory
+) -> None:
+    server = gcsweb_server_factory(bucket, bucket="test-bucket")
+    source = cached_source(server, tmp_path / "store")
+    path = JOB + "1003/build-log.txt"  # no finished.json
+    app = PanelApp()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(LogPanel)
+        await open_log(pilot, panel, source, path)
+        hit = source.cache.get(source.key("obj", path))
+        assert hit is not None and hit.ttl == source.cache.ttl_seconds
+        assert len(files_holding(tmp_path / "store", BIG_LOG)) == 1
+    await source.aclose()
+
+
+async def test_offline_log_that_was_never_fetched_says_not_cached(
+    tmp_path: Path, bucket: Path, gcsweb_server_factory
+) -> None:
+    server = gcsweb_server_factory(bucket, bucket="test-bucket")
+    source = cached_source(server, tmp_path / "store", offline=True)
+    app = PanelApp()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(LogPanel)
+        await open_log(pilot, panel, source, JOB + "1002/build-log.txt")
+        assert "not in the cache" in panel.error
+        assert server.paths_requested == []
+        assert app.is_running
+    await source.aclose()
+
+
+def test_downloads_of_sources_without_a_cache_are_bounded() -> None:
+    root = logs_dir() / "ab"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in logs_dir().glob("*/*"):
+        old.unlink()
+    files = []
+    for n in range(12):
+        file = root / f"{n:02d}.log"
+        file.write_bytes(b"x" * 100)
+        os.utime(file, (1_000_000 + n, 1_000_000 + n))
+        files.append(file)
+    leftover = root / ".99.log.part-1-abcd"
+    leftover.write_bytes(b"partial")
+    os.utime(leftover, (1_000_000, 1_000_000))
+    removed = prune_logs(protect=files[0], keep=4, now=2_000_000)
+    remaining = sorted(p.name for p in root.iterdir())
+    assert remaining == ["00.log", "09.log", "10.log", "11.log"]
+    assert leftover in removed
+    prune_logs(keep=8, max_bytes=250, now=2_000_000)
+    assert sorted(p.name for p in root.iterdir()) == ["10.log", "11.log"]
