@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from textual.app import App, ComposeResult
@@ -147,3 +148,66 @@ def test_downloads_of_sources_without_a_cache_are_bounded() -> None:
     assert leftover in removed
     prune_logs(keep=8, max_bytes=250, now=2_000_000)
     assert sorted(p.name for p in root.iterdir()) == ["10.log", "11.log"]
+
+
+# -- walk through the cache (GCS's one recursive listing) ----------------------------------
+
+
+def gcs_tree(root: Path) -> Path:
+    for build, finished in (("1", True), ("2", True), ("3", False)):
+        base = root / "logs" / "job" / build
+        (base / "artifacts").mkdir(parents=True)
+        (base / "started.json").write_text('{"timestamp": 1700000000}')
+        if finished:
+            (base / "finished.json").write_text('{"timestamp": 1700000100, "result": "SUCCESS"}')
+        (base / "build-log.txt").write_text("step\n")
+        (base / "artifacts" / "junit_e2e.xml").write_text("<testsuites/>")
+    (root / "logs" / "job" / "latest-build.txt").write_text("3")
+    return root
+
+
+def listings(emulator) -> list[str]:
+    """The object listings in the emulator's request log, as recursive or one-level."""
+    out = []
+    for line in emulator.request_log:
+        if "/o?" in line or line.endswith("/o"):
+            prefix = line.split("prefix=", 1)[1].split("&", 1)[0] if "prefix=" in line else ""
+            out.append(("level " if "delimiter=" in line else "walk ") + unquote(prefix))
+    return out
+
+
+async def test_walk_through_the_cache_is_one_listing_then_none(
+    tmp_path: Path, emulator, emulator_bucket
+) -> None:
+    from prowtui.analysis.crawl import crawl_job
+    from prowtui.sources.gcs import GcsSource
+
+    bucket = emulator_bucket(gcs_tree(tmp_path / "tree"))
+    now = [1_000.0]
+    cache = Cache(tmp_path / "store", ttl_seconds=60, clock=lambda: now[0])
+    source = CachedSource(GcsSource(bucket, concurrency=4, timeout=10), cache)
+    assert callable(getattr(source, "walk", None))
+
+    emulator.reset_counter()
+    cold = await crawl_job(source, "logs/job/")
+    assert [b.build_id for b in cold] == ["1", "2", "3"]
+    assert listings(emulator) == ["walk logs/job/"]  # the crawl kept the one recursive listing
+
+    emulator.reset_counter()
+    warm = await crawl_job(source, "logs/job/")
+    assert [(b.build_id, b.top_level) for b in warm] == [(b.build_id, b.top_level) for b in cold]
+    assert emulator.requests == 0, emulator.request_log
+
+    now[0] += 120  # the job's walk and the running build's expire; finished builds stay
+    emulator.reset_counter()
+    paths = [e.path async for e in source.walk("logs/job/")]
+    assert sorted(listings(emulator)) == ["level logs/job/", "walk logs/job/3/"]
+    assert paths == [e.path async for e in source.inner.walk("logs/job/")]
+    assert len(paths) == 12
+
+    now[0] += 3600  # offline: the expired walk still answers, without a request
+    offline = CachedSource(GcsSource(bucket, concurrency=4, timeout=10), cache, offline=True)
+    emulator.reset_counter()
+    assert [e.path async for e in offline.walk("logs/job/")] == paths
+    assert emulator.requests == 0
+    await source.aclose()

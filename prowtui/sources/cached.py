@@ -26,6 +26,10 @@ from prowtui.sources.base import Entry, ObjectInfo, Source, normalize_dir
 
 T = TypeVar("T")
 
+#: a job's expired walk is rebuilt from its builds' kept walks when at most this many of its
+#: directories have none (each is walked on its own); more, and the job is walked whole
+COMPOSE_MAX = 8
+
 _SEP = "\x1f"
 
 
@@ -107,11 +111,16 @@ class CachedSource:
         self.bucket = inner.bucket
         self.identity = source_identity(inner)
         self._finished: set[str] = set()
+        #: build dir -> when a walk last saw it without ``finished.json``
+        self._running: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        if callable(getattr(inner, "walk", None)):
+            # only a backend with a recursive listing (GCS) offers ``walk`` through the cache;
+            # others keep the one-level listings of ``prowtui.sources.walk``, which are cached
+            self.walk = self._walk
 
     def __getattr__(self, name: str) -> Any:
-        # Backend extras (base_url, root, ...) stay reachable through the wrapper; ``walk`` is
-        # not, so recursive walks fall back to one-level listings, which are cached.
+        # Backend extras (base_url, root, ...) stay reachable through the wrapper.
         if name in ("inner", "walk"):
             raise AttributeError(name)
         return getattr(self.inner, name)
@@ -146,6 +155,9 @@ class CachedSource:
         build_dir = normalize_dir(build_dir)
         if build_dir in self._finished:
             return True
+        seen = self._running.get(build_dir)
+        if seen is not None and self.cache.clock() - seen <= self.cache.ttl_seconds:
+            return False
         try:
             entries = await self.list(build_dir)
         except (NotFound, NotCached, Unreachable):
@@ -231,6 +243,114 @@ class CachedSource:
         if build_dir_of(prefix) == prefix and any(e.name == "finished.json" for e in entries):
             self._finished.add(prefix)
         return entries
+
+    # -- recursive walk (GCS) ----------------------------------------------------------
+
+    async def _walk(self, prefix: str) -> AsyncIterator[Entry]:
+        """Every file below ``prefix`` (the inner source's one recursive listing), through the
+        cache: a walk of a finished build is kept until evicted, others for the TTL. A job's
+        walk is also kept per build, so once it expires, builds that finished are not listed
+        again (up to :data:`COMPOSE_MAX` other directories are walked one by one). Offline,
+        a walk never recorded is made of cached listings."""
+        prefix = normalize_dir(prefix)
+        key = self.key("walk", prefix)
+        try:
+            hit = await self._lookup(key, prefix)
+        except NotCached:
+            async for entry in self._walk_listings(prefix):
+                yield entry
+            return
+        if hit is not None:
+            for entry in _decode_entries(hit.read()):
+                yield entry
+            return
+        entries = await self._compose_job_walk(prefix)
+        if entries is not None:
+            for entry in entries:
+                yield entry
+        else:
+            entries = []
+            try:
+                async for entry in self.inner.walk(prefix):  # type: ignore[attr-defined]
+                    entries.append(entry)
+                    yield entry
+            except Unreachable:
+                stale = await asyncio.to_thread(self.cache.get, key, allow_stale=True)
+                if stale is None or entries:
+                    raise
+                for entry in _decode_entries(stale.read()):
+                    yield entry
+                return
+        await self._store_walk(prefix, entries)
+
+    async def _store_walk(self, prefix: str, entries: list[Entry]) -> None:
+        """Keep a complete walk; a walk above builds is also kept per build directory."""
+        build = build_dir_of(prefix)
+        if build == prefix:
+            finished = any(e.path == prefix + "finished.json" for e in entries)
+            if finished:
+                self._finished.add(prefix)
+            ttl = None if finished else self.cache.ttl_seconds
+        elif build is not None:
+            ttl = await self._ttl_for(prefix)
+        else:
+            ttl = self.cache.ttl_seconds
+            for sub, group in _group_by_build(entries).items():
+                finished = any(e.path == sub + "finished.json" for e in group)
+                if finished:
+                    self._finished.add(sub)
+                else:
+                    self._running[sub] = self.cache.clock()
+                keep = None if finished else ttl
+                await asyncio.to_thread(
+                    self.cache.put, self.key("walk", sub), _encode_entries(group), ttl=keep
+                )
+        await asyncio.to_thread(
+            self.cache.put, self.key("walk", prefix), _encode_entries(entries), ttl=ttl
+        )
+
+    async def _compose_job_walk(self, prefix: str) -> list[Entry] | None:
+        """A job's walk from its listing and the builds' kept walks, when at most
+        :data:`COMPOSE_MAX` of its directories have none; None to walk it whole."""
+        if self.offline or classify_path(prefix).kind != "job":
+            return None
+        key = self.key("walk", prefix)
+        if await asyncio.to_thread(self.cache.get, key, allow_stale=True) is None:
+            return None  # never walked: one recursive listing beats a listing and the rest
+        try:
+            listing = await self.list(prefix)
+        except (NotFound, Unreachable):
+            return None
+        dirs = [e.path for e in listing if e.is_dir]
+        kept: dict[str, list[Entry]] = {}
+        for sub in dirs:
+            hit = await asyncio.to_thread(self.cache.get, self.key("walk", sub))
+            if hit is not None:
+                kept[sub] = _decode_entries(hit.read())
+        missing = [sub for sub in dirs if sub not in kept]
+        if not kept or len(missing) > COMPOSE_MAX:
+            return None
+        entries = [e for e in listing if not e.is_dir]
+        for sub in dirs:
+            if sub in kept:
+                entries.extend(kept[sub])
+                continue
+            try:
+                entries.extend([e async for e in self.inner.walk(sub)])  # type: ignore[attr-defined]
+            except NotFound:
+                continue
+        entries.sort(key=lambda e: e.path)
+        return entries
+
+    async def _walk_listings(self, prefix: str) -> AsyncIterator[Entry]:
+        """Files below ``prefix`` from one-level listings (offline: cached ones only)."""
+        pending = [prefix]
+        while pending:
+            for entry in await self.list(pending.pop()):
+                if entry.is_dir:
+                    pending.append(entry.path)
+                else:
+                    yield entry
 
     async def read(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
         """Whole objects and byte ranges; a range of a cached whole object is cut from it."""
@@ -326,6 +446,24 @@ class CachedSource:
             await self.inner.aclose()
         finally:
             self.cache.close()
+
+
+def _encode_entries(entries: list[Entry]) -> bytes:
+    return json.dumps([_entry_to_row(e) for e in entries]).encode()
+
+
+def _decode_entries(payload: bytes) -> list[Entry]:
+    return [_row_to_entry(row) for row in json.loads(payload)]
+
+
+def _group_by_build(entries: list[Entry]) -> dict[str, list[Entry]]:
+    """Entries by the build directory holding them (entries outside builds left out)."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        build = build_dir_of(entry.path)
+        if build is not None:
+            groups.setdefault(build, []).append(entry)
+    return groups
 
 
 def _constant(value: float | None) -> Callable[[bytes], Awaitable[float | None]]:
