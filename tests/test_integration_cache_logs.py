@@ -16,11 +16,13 @@ from textual.app import App, ComposeResult
 
 from prowtui.app.widgets.log_panel import LogPanel
 from prowtui.cache import Cache
+from prowtui.commands.explore import build_app
 from prowtui.logs.fetch import log_cache_path, logs_dir, prune_logs
 from prowtui.sources.cached import CachedSource
 from prowtui.sources.gcsweb import GcswebSource
 from prowtui.sources.http import RetryPolicy
-from tests.test_app_support import JOB, make_bucket
+from prowtui.sources.local import LocalSource
+from tests.test_app_support import JOB, make_bucket, settle
 
 SIZE = (80, 16)
 FAST_RETRY = RetryPolicy(attempts=2, total=5.0, initial_wait=0.01, max_wait=0.05)
@@ -211,3 +213,61 @@ async def test_walk_through_the_cache_is_one_listing_then_none(
     assert [e.path async for e in offline.walk("logs/job/")] == paths
     assert emulator.requests == 0
     await source.aclose()
+
+
+# -- the config file in the explorer ---------------------------------------------------------
+
+
+def write_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "prowtui.toml"
+    path.write_text(text)
+    monkeypatch.setenv("PROWTUI_CONFIG", str(path))
+
+
+def log_bucket(root: Path) -> Path:
+    make_bucket(root)
+    lines = ["starting", "the widget exploded", "x" * 200, "ERROR: default pattern", "done"]
+    (root / JOB / "1001" / "build-log.txt").write_text("\n".join(lines) + "\n")
+    return root
+
+
+async def test_config_error_patterns_and_line_limit_reach_the_log_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(
+        monkeypatch,
+        tmp_path,
+        '[logs]\nerror_patterns = ["widget explod(ed|ing)"]\nmax_line_chars = 40\n',
+    )
+    source = LocalSource(log_bucket(tmp_path / "bucket"), bucket="test-bucket")
+    app = build_app(source, None, JOB + "1001/build-log.txt")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        panel = app.main_screen.preview.query_one(LogPanel)
+        await wait_for(pilot, lambda: panel.view.index is not None and panel.view.index.done)
+        view = panel.view
+        errors = [view._is_error(i, view.index.read_line(i)) for i in range(5)]
+        assert errors == [False, True, False, True, False]  # config pattern plus the defaults
+        assert view.max_line_chars == 40
+        rendered = "".join(seg.text for seg in view.render_line(2))
+        assert "x" * 40 + " …[+160 chars]" in rendered
+
+
+async def test_config_keys_remap_log_bindings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(monkeypatch, tmp_path, '[keys]\n"log.search" = "ctrl+f"\n')
+    source = LocalSource(log_bucket(tmp_path / "bucket"), bucket="test-bucket")
+    app = build_app(source, None, JOB + "1001/build-log.txt")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        panel = app.main_screen.preview.query_one(LogPanel)
+        await wait_for(pilot, lambda: panel.view.index is not None and panel.view.index.done)
+        panel.view.focus()
+        bar = panel.query_one("#log-search")
+        await pilot.press("slash")
+        assert not bar.has_class("-visible")  # the old key no longer searches
+        await pilot.press("ctrl+f")
+        assert bar.has_class("-visible") and panel.query_input.has_focus
+        await pilot.press("escape")
+        assert panel.view.has_focus and not bar.has_class("-visible")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from prowtui.errors import NotFound, ProwtuiError
+from prowtui.logs.ansi import LINE_LIMIT
+from prowtui.logs.highlight import DEFAULT, DEFAULT_PATTERNS, ErrorPatterns
 from prowtui.sources.base import Entry, Source, normalize_dir
 
 #: how many build results are read at the same time
@@ -174,13 +176,37 @@ class BuildResultCache:
             del self._results[cached]
 
 
-class Explorer:
-    """What the screens share: the source, how it was named, and the per-run caches."""
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """How the log view highlights and cuts lines (the config file's ``[logs]``)."""
 
-    def __init__(self, source: Source, spec: object | None = None, start_path: str = "") -> None:
+    error_patterns: ErrorPatterns = DEFAULT
+    max_line_chars: int = LINE_LIMIT
+
+    @classmethod
+    def from_config(cls, logs: object) -> LogSettings:
+        """From a :class:`prowtui.config.LogsConfig`: its patterns are added to the defaults."""
+        extra = tuple(getattr(logs, "error_patterns", ()) or ())
+        patterns = ErrorPatterns((*DEFAULT_PATTERNS, *extra)) if extra else DEFAULT
+        return cls(patterns, int(getattr(logs, "max_line_chars", LINE_LIMIT)))
+
+
+class Explorer:
+    """What the screens share: the source, how it was named, the per-run caches and the
+    log view's settings."""
+
+    def __init__(
+        self,
+        source: Source,
+        spec: object | None = None,
+        start_path: str = "",
+        *,
+        logs: LogSettings | None = None,
+    ) -> None:
         self.source = source
         self.spec = spec
         self.start_path = start_path
+        self.logs = logs or LogSettings()
         self.listings = ListingCache(source)
         self.results = BuildResultCache(source)
 

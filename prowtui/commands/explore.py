@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from prowtui.commands.common import add_source_args, fail
 from prowtui.errors import ProwtuiError, UsageError
 from prowtui.safetext import inert
+
+if TYPE_CHECKING:
+    from prowtui.app import ProwtuiApp
+    from prowtui.config import Config
+    from prowtui.sources.base import Source
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,14 +59,23 @@ def main(argv: Sequence[str]) -> int:
     except ProwtuiError as exc:
         return fail(str(exc))
     try:
-        keymap = load_keymap()
+        app = build_app(source, spec, path or "")
     except ProwtuiError as exc:
         return fail(str(exc))
-    from prowtui.app import Explorer, ProwtuiApp
-
-    app = ProwtuiApp(Explorer(source, spec, path or ""), keymap=keymap)
     app.run()
     return int(app.return_code or 0)
+
+
+def build_app(source: Source, spec: object, path: str, config: Config | None = None) -> ProwtuiApp:
+    """The explorer on ``source`` with the config file's key map and log settings
+    (``load_config()`` when ``config`` is None; a bad config raises ``UsageError``)."""
+    from prowtui.app import Explorer, ProwtuiApp
+    from prowtui.app.services import LogSettings
+    from prowtui.config import load_config
+
+    config = load_config() if config is None else config
+    explorer = Explorer(source, spec, path, logs=LogSettings.from_config(config.logs))
+    return ProwtuiApp(explorer, keymap={str(k): str(v) for k, v in config.keys.items()})
 
 
 def load_keymap() -> dict[str, str]:

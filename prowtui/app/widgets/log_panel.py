@@ -26,6 +26,7 @@ from textual.widgets import Input, Static
 
 from prowtui.app.widgets.log_view import LogStatus, LogView, TailLines
 from prowtui.errors import ProwtuiError
+from prowtui.logs.ansi import LINE_LIMIT
 from prowtui.logs.fetch import cached_log, download_log, fetch_tail, reusable_download
 from prowtui.logs.highlight import DEFAULT, ErrorPatterns
 from prowtui.logs.index import LineIndex
@@ -77,12 +78,13 @@ class LogPanel(Widget):
         self,
         *,
         error_patterns: ErrorPatterns = DEFAULT,
+        max_line_chars: int = LINE_LIMIT,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.view = LogView(error_patterns=error_patterns)
+        self.view = LogView(error_patterns=error_patterns, max_line_chars=max_line_chars)
         self.status = LogStatus()
         self.query_input = Input(placeholder="search (enter)", id="log-query")
         self.regex_toggle = _Toggle(".*", id="log-regex")

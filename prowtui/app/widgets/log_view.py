@@ -34,8 +34,6 @@ from prowtui.logs.index import LineIndex
 from prowtui.logs.search import Query, filter_with_context, iter_hits
 from prowtui.safetext import inert
 
-#: bytes read of a line at most (UTF-8 needs up to 4 bytes a character)
-READ_LIMIT = LINE_LIMIT * 4
 CONTEXT_LINES = 2
 
 
@@ -142,12 +140,16 @@ class LogView(ScrollView, can_focus=True):
         self,
         *,
         error_patterns: ErrorPatterns = DEFAULT,
+        max_line_chars: int = LINE_LIMIT,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.error_patterns = error_patterns
+        #: characters of a line shown before the ``…[+N chars]`` marker
+        self.max_line_chars = max(1, max_line_chars)
+        self._read_limit = self.max_line_chars * 4  # UTF-8 needs up to 4 bytes a character
         self.index: LineIndex | None = None
         self.tail: TailLines | None = None
         self.hits: _Hits | None = None
@@ -285,9 +287,9 @@ class LogView(ScrollView, can_focus=True):
     # -- rendering ---------------------------------------------------------------------
     def _line_text(self, source: Lines, line: int) -> Text:
         start, end = source.line_span(line)
-        data = source.read_line(line, READ_LIMIT)
-        hidden = max(0, end - start - READ_LIMIT)
-        text = ansi_to_text(data, hidden=hidden)
+        data = source.read_line(line, self._read_limit)
+        hidden = max(0, end - start - self._read_limit)
+        text = ansi_to_text(data, limit=self.max_line_chars, hidden=hidden)
         if isinstance(source, LineIndex) and self._is_error(line, data):
             text.stylize_before(self.get_component_rich_style("log-view--error"))
         hits = self.hits

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from prowtui.app.services import Explorer, read_optional
+from prowtui.app.services import Explorer, LogSettings, read_optional
 from prowtui.app.widgets.binary_info import BinaryInfo
 from prowtui.app.widgets.bucket_tree import NodeData, human_size, path_kind
 from prowtui.app.widgets.dir_listing import DirListing
@@ -37,11 +37,11 @@ PARSERS = {
 }
 
 
-def make_log_panel() -> Widget:
-    """The log view of the big-log work (imported lazily: it is built in parallel)."""
+def make_log_panel(settings: LogSettings) -> Widget:
+    """The log panel, with the configured error patterns and line limit."""
     from prowtui.app.widgets.log_panel import LogPanel
 
-    return LogPanel()
+    return LogPanel(error_patterns=settings.error_patterns, max_line_chars=settings.max_line_chars)
 
 
 class PreviewPane(Vertical):
@@ -195,7 +195,7 @@ class PreviewPane(Vertical):
     async def _open_log(self, path: str, size: int | None) -> None:
         self.preview_kind = "log"
         try:
-            panel = make_log_panel()
+            panel = make_log_panel(self.explorer.logs)
         except ImportError:
             await self._message(
                 Text("The log view is not available in this build.", style="yellow"), "log"
