@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import socket
 import time
+import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from email.utils import formatdate
 from pathlib import Path
@@ -55,7 +56,7 @@ async def make_source(
     sources: list[GcswebSource] = []
 
     def make(
-        generation: str = "modern", policy: RetryPolicy = FAST, **kw: object
+        generation: str = "modern", policy: RetryPolicy = FAST, timeout: float = 0.5, **kw: object
     ) -> tuple[GcswebServer, GcswebSource]:
         server = gcsweb_server_factory(tree, generation=generation, **kw)
         source = GcswebSource(
@@ -63,7 +64,7 @@ async def make_source(
             server.bucket,
             storage_url=server.storage_url,
             retry=policy,
-            timeout=0.5,
+            timeout=timeout,
         )
         sources.append(source)
         return server, source
@@ -159,16 +160,26 @@ async def test_404_is_not_retried(make_source) -> None:
 
 
 async def test_a_truncated_body_is_never_returned(make_source) -> None:
+    # Every answer is cut short and the server closes at once. The read timeout is far longer
+    # than any scheduling delay, so on a loaded machine a slow close can never pass for a
+    # stall ("timed out"): each of the 3 attempts must be seen as a truncated body.
     faults = FaultPlan(share=1.0, kinds=("truncate",), max_consecutive=100)
     policy = RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.01)
-    server, source = make_source("legacy", policy, faults=faults)
+    server, source = make_source("legacy", policy, timeout=30.0, faults=faults)
     with pytest.raises(BadResponse, match=r"truncated body .* after 3 attempts"):
         await source.list("logs/")
     assert server.request_count == 3
-    with pytest.raises(BadResponse):
-        await source.read("logs/job/1/build-log.txt")
-    with pytest.raises(BadResponse):
-        [c async for c in source.stream("logs/job/1/build-log.txt")]
+
+    async def streamed() -> bytes:
+        return b"".join([c async for c in source.stream("logs/job/1/build-log.txt")])
+
+    for read in (
+        lambda: source.read("logs/job/1/build-log.txt"),
+        lambda: source.read("logs/job/1/build-log.txt", 100, 200_000),
+        streamed,
+    ):
+        with pytest.raises(BadResponse, match=r"truncated body .* after 3 attempts"):
+            await read()
 
 
 async def test_stream_resumes_without_repeating_bytes(make_source) -> None:
@@ -234,3 +245,32 @@ async def test_make_retrying_retries_transient_errors_only() -> None:
         async for attempt in make_retrying(FAST):
             with attempt:
                 raise ValueError("not transient")
+
+
+async def test_server_answers_head_and_ranges_of_a_big_file_without_reading_it(
+    gcsweb_server_factory: Callable[..., GcswebServer], tmp_path: Path
+) -> None:
+    big = tmp_path / "logs" / "big" / "build-log.txt"
+    big.parent.mkdir(parents=True)
+    with big.open("wb") as handle:  # sparse: 100 MiB that cost no disk
+        handle.truncate(100 << 20)
+        handle.seek((100 << 20) - 6)
+        handle.write(b"tail!\n")
+    server = gcsweb_server_factory(tmp_path, generation="legacy")
+    url = f"{server.storage_url}/test-bucket/logs/big/build-log.txt"
+    tracemalloc.start()
+    try:
+        async with make_client(timeout=5.0) as client:
+            head = await fetch(client, "HEAD", url, policy=FAST)
+            tail = await fetch(client, "GET", url, policy=FAST, headers={"Range": "bytes=-6"})
+            middle = await fetch(
+                client, "GET", url, policy=FAST, headers={"Range": "bytes=50000000-50000999"}
+            )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert head.headers["content-length"] == str(100 << 20)
+    assert tail.status_code == 206 and tail.content == b"tail!\n"
+    assert middle.content == bytes(1000)
+    assert middle.headers["content-range"] == f"bytes 50000000-50000999/{100 << 20}"
+    assert peak < 8 << 20  # the 100 MiB file was never read whole

@@ -46,7 +46,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -188,6 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 10
     disable_nagle_algorithm = True  # small header/body writes would wait on delayed ACKs
     server: _Server
+    #: the object file being answered (ranged reads seek in it)
+    _file: Path
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the default stderr access log."""
@@ -274,21 +276,66 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head_only:
             self.wfile.write(body)
+        if truncate:
+            with contextlib.suppress(OSError):  # FIN now, not when the handler thread gets to it
+                self.connection.shutdown(socket.SHUT_WR)
 
-    def _send_chunked(self, status: int, chunks: Iterator[bytes], headers: dict[str, str]) -> None:
+    def _send_chunked(
+        self, status: int, chunks: Callable[[], Iterator[bytes]], headers: dict[str, str]
+    ) -> None:
+        """A chunked body without Content-Length (a truncate fault sends a sized, cut body)."""
         if getattr(self, "_truncate", False):
-            body = b"".join(chunks)
-            self._send(status, body, headers.pop("Content-Type", None), extra=headers)
+            size = sum(len(chunk) for chunk in chunks())  # measured in pieces, not kept
+            content_type = headers.pop("Content-Type", None)
+            self._send_file(status, 0, size, content_type, headers, chunks=chunks())
             return
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        for chunk in chunks:
+        for chunk in chunks():
             if chunk:
                 self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
         self.wfile.write(b"0\r\n\r\n")
+
+    def _send_file(
+        self,
+        status: int,
+        start: int,
+        length: int,
+        content_type: str | None,
+        extra: dict[str, str],
+        *,
+        head_only: bool = False,
+        chunks: Iterator[bytes] | None = None,
+    ) -> None:
+        """Send ``length`` bytes of the current file from ``start`` (read in pieces, never whole).
+
+        ``chunks`` overrides where the bytes come from (a decompressing reader); a truncate
+        fault sends half of them under the full Content-Length and closes the connection.
+        """
+        truncate = getattr(self, "_truncate", False)
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for key, value in extra.items():
+            self.send_header(key, value)
+        budget = length // 2 if truncate else length
+        self.send_header("Content-Length", str(max(length, budget + 1) if truncate else length))
+        self.end_headers()
+        if head_only:
+            return
+        source = chunks if chunks is not None else _file_chunks(self._file, start, length)
+        for chunk in source:
+            if budget <= 0:
+                break
+            self.wfile.write(chunk[:budget])
+            budget -= len(chunk)
+        if truncate:
+            self.close_connection = True
+            with contextlib.suppress(OSError):  # FIN now, not when the handler thread gets to it
+                self.connection.shutdown(socket.SHUT_WR)
 
     # -- gcsweb ------------------------------------------------------------------------------
 
@@ -330,14 +377,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def _proxy_file(self, file: Path) -> None:
-        data = file.read_bytes()
+        """Modern gcsweb proxies the whole object, decompressed, chunked."""
+        self._file = file
         content_type = _content_type(file.name)
-        if looks_gzip_encoded(file.name, data[:2]):
-            data = gzip.decompress(data)
+        if _is_gzip_encoded(file):
             content_type += "; charset=gzip"
-        step = 64 * 1024
-        chunks = (data[i : i + step] for i in range(0, len(data), step))
-        self._send_chunked(200, chunks, {"Content-Type": content_type})
+            self._send_chunked(200, lambda: _gunzip_chunks(file), {"Content-Type": content_type})
+        else:
+            size = file.stat().st_size
+            self._send_chunked(
+                200, lambda: _file_chunks(file, 0, size), {"Content-Type": content_type}
+            )
 
     def _legacy(self, key: str, marker: str) -> None:
         owner = self.server.owner
@@ -363,47 +413,45 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code></Error>"
             self._send(404, body, "application/xml; charset=UTF-8", head_only=method == "HEAD")
             return
-        stored = file.read_bytes()
+        self._file = file
         stat = file.stat()
-        encoded = looks_gzip_encoded(file.name, stored[:2])
+        encoded = _is_gzip_encoded(file)
         headers = {
             "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
-            "x-goog-stored-content-length": str(len(stored)),
+            "x-goog-stored-content-length": str(stat.st_size),
             "x-goog-stored-content-encoding": "gzip" if encoded else "identity",
             "Accept-Ranges": "bytes",
         }
         accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         content_type = _content_type(file.name)
         if encoded and not accepts_gzip:  # decompressive transcoding: whole, chunked, no length
-            data = gzip.decompress(stored)
             if method == "HEAD":
                 self._send(200, b"", content_type, extra=headers, head_only=True)
             else:
-                step = 64 * 1024
-                chunks = (data[i : i + step] for i in range(0, len(data), step))
-                self._send_chunked(200, chunks, {"Content-Type": content_type, **headers})
+                self._send_chunked(
+                    200, lambda: _gunzip_chunks(file), {"Content-Type": content_type, **headers}
+                )
             return
         if encoded:
             headers["Content-Encoding"] = "gzip"
-        self._ranged(method, stored, content_type, headers)
+        self._ranged(method, stat.st_size, content_type, headers)
 
-    def _ranged(self, method: str, data: bytes, content_type: str, headers: dict[str, str]) -> None:
+    def _ranged(self, method: str, size: int, content_type: str, headers: dict[str, str]) -> None:
+        """Answer from the file's size: 200 whole, 206 for one satisfiable range, else 416."""
         spec = self.headers.get("Range", "")
         if spec:
             self.server.owner._record_range(self.path, spec)
         head_only = method == "HEAD"
-        size = len(data)
-        if not spec.startswith("bytes=") or "," in spec:
-            self._send(200, data, content_type, extra=headers, head_only=head_only)
-            return
         first, _, last = spec[len("bytes=") :].strip().partition("-")
         try:
+            if not spec.startswith("bytes=") or "," in spec:
+                raise ValueError(spec)
             if first == "":
                 start, stop = max(0, size - int(last)), size - 1
             else:
                 start, stop = int(first), (int(last) if last else size - 1)
         except ValueError:
-            self._send(200, data, content_type, extra=headers, head_only=head_only)
+            self._send_file(200, 0, size, content_type, headers, head_only=head_only)
             return
         stop = min(stop, size - 1)
         if start >= size or start > stop:
@@ -411,7 +459,34 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(416, b"", content_type, extra=extra, head_only=head_only)
             return
         extra = {**headers, "Content-Range": f"bytes {start}-{stop}/{size}"}
-        self._send(206, data[start : stop + 1], content_type, extra=extra, head_only=head_only)
+        self._send_file(206, start, stop - start + 1, content_type, extra, head_only=head_only)
+
+
+_CHUNK = 64 * 1024
+
+
+def _is_gzip_encoded(file: Path) -> bool:
+    with file.open("rb") as handle:
+        return looks_gzip_encoded(file.name, handle.read(2))
+
+
+def _file_chunks(file: Path, start: int, length: int) -> Iterator[bytes]:
+    """``length`` bytes of ``file`` from ``start``, read by seeking, in pieces."""
+    with file.open("rb") as handle:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(_CHUNK, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+
+
+def _gunzip_chunks(file: Path) -> Iterator[bytes]:
+    """The decompressed bytes of a gzip file, in pieces."""
+    with gzip.open(file, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
 
 
 class _Server(ThreadingHTTPServer):
