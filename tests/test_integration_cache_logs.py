@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import pytest
 from textual.app import App, ComposeResult
 
+from prowtui.app import Explorer, ProwtuiApp
 from prowtui.app.widgets.log_panel import LogPanel
 from prowtui.cache import Cache
 from prowtui.commands.explore import build_app
@@ -22,6 +23,7 @@ from prowtui.sources.cached import CachedSource
 from prowtui.sources.gcsweb import GcswebSource
 from prowtui.sources.http import RetryPolicy
 from prowtui.sources.local import LocalSource
+from prowtui.sources.resolve import resolve_target
 from tests.test_app_support import JOB, make_bucket, settle
 
 SIZE = (80, 16)
@@ -271,3 +273,63 @@ async def test_config_keys_remap_log_bindings(
         assert bar.has_class("-visible") and panel.query_input.has_focus
         await pilot.press("escape")
         assert panel.view.has_focus and not bar.has_class("-visible")
+
+
+# -- offline in the explorer ---------------------------------------------------------------
+
+
+def explorer_app(server, store: Path, start: str, *, offline: bool = False):
+    source = cached_source(server, store, offline=offline)
+    spec, _ = resolve_target(f"{server.base_url}/gcs/{server.bucket}/", None)
+    return ProwtuiApp(Explorer(source, spec, start))
+
+
+def child_paths(node) -> list[str]:
+    return [c.data.path for c in node.children if c.data.role == "entry"]
+
+
+async def test_offline_explorer_serves_what_was_seen_and_names_what_was_not(
+    tmp_path: Path, bucket: Path, gcsweb_server_factory
+) -> None:
+    server = gcsweb_server_factory(bucket, bucket="test-bucket")
+    store = tmp_path / "store"
+    log = JOB + "1001/build-log.txt"
+    online = explorer_app(server, store, JOB)
+    async with online.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        online.main_screen.goto(log)
+        await settle(pilot)
+        panel = online.main_screen.preview.query_one(LogPanel)
+        await wait_for(pilot, lambda: panel.complete and panel.view.index.done)
+        seen = child_paths(online.main_screen.tree.node_for_path(JOB + "1001/"))
+    server.stop()
+
+    app = explorer_app(server, store, JOB, offline=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        assert "offline" in app.explorer.describe()
+        main.goto(log)
+        await settle(pilot)
+        assert child_paths(main.tree.node_for_path(JOB + "1001/")) == seen
+        panel = main.preview.query_one(LogPanel)
+        await wait_for(pilot, lambda: panel.complete and panel.view.index.done)
+        assert not panel.error and panel.view.index.line_count == 12_000
+
+        main.goto(JOB + "1002/artifacts/")  # never listed online
+        await settle(pilot)
+        node = main.tree.node_for_path(JOB + "1002/artifacts/")
+        (error,) = node.children
+        assert error.data.role == "error" and "not in the cache" in str(error.label)
+        assert "retry" not in str(error.label)
+
+        main.goto(JOB + "1002/build-log.txt")  # listed, never read
+        await settle(pilot)
+        panel = main.preview.query_one(LogPanel)
+        await wait_for(pilot, lambda: bool(panel.error))
+        assert "not in the cache" in panel.error
+
+        main.goto(JOB + "1001/started.json")  # listed, read for the build's result
+        await settle(pilot)
+        assert main.preview.preview_kind == "metadata"
+        assert app.is_running

@@ -19,7 +19,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from prowtui.app.services import BuildResultCache, BuildSummary, ListingCache, format_time
-from prowtui.errors import ProwtuiError
+from prowtui.errors import NotCached, ProwtuiError
 from prowtui.prow.jobs import classify_path
 from prowtui.safetext import inert
 from prowtui.sources.base import Entry, normalize_dir
@@ -197,8 +197,10 @@ class BucketTree(Tree[NodeData]):
             reason = inert(str(exc)) or type(exc).__name__
             data.state = "failed"
             node.remove_children()
+            # offline, retrying cannot help: the reason already says what to do
+            hint = "" if isinstance(exc, NotCached) else "  (r to retry)"
             node.add_leaf(
-                Text(f"⚠ {reason}  (r to retry)", style="red"),
+                Text(f"⚠ {reason}{hint}", style="red"),
                 NodeData(data.path, False, role="error"),
             )
             self.post_message(self.ListingFailed(data.path, reason))
