@@ -1,10 +1,12 @@
 """A local directory laid out like a bucket (a ``gcloud storage cp -r`` mirror, the demo tree).
 
 Keys map to paths below ``root``; nothing outside ``root`` is ever reachable: ``..`` or empty
-segments, absolute paths, backslashes, NUL bytes and symlinks that resolve outside ``root``
-all give :class:`NotFound`. A file holding gzip bytes whose name has no gzip extension is a
-gzip-encoded object (:func:`looks_gzip_encoded`): reads return the decompressed bytes while
-listings keep the stored size, as GCS does.
+segments, absolute paths, NUL bytes and symlinks that resolve outside ``root`` all give
+:class:`NotFound`. A backslash is an ordinary name character where ``/`` is the only
+separator (POSIX: ``a\\..\\b`` is one file name, listed and read like any other); where the
+OS also splits on it (Windows), a key containing one is refused. A file holding gzip bytes
+whose name has no gzip extension is a gzip-encoded object (:func:`looks_gzip_encoded`): reads
+return the decompressed bytes while listings keep the stored size, as GCS does.
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ class LocalSource:
 
     def _resolve(self, key: str, *, directory: bool) -> Path:
         """The filesystem path of ``key``, or NotFound when it is malformed or escapes root."""
-        bad = not isinstance(key, str) or "\\" in key or "\x00" in key or key.startswith("/")
+        bad = not isinstance(key, str) or "\x00" in key or key.startswith("/")
+        bad = (
+            bad or (os.altsep is not None and os.altsep in key) or (os.sep != "/" and os.sep in key)
+        )
         parts = key.rstrip("/").split("/") if key.rstrip("/") else []
         if directory and key.endswith("//"):
             bad = True
