@@ -76,10 +76,3 @@ def build_app(source: Source, spec: object, path: str, config: Config | None = N
     config = load_config() if config is None else config
     explorer = Explorer(source, spec, path, logs=LogSettings.from_config(config.logs))
     return ProwtuiApp(explorer, keymap={str(k): str(v) for k, v in config.keys.items()})
-
-
-def load_keymap() -> dict[str, str]:
-    """The config file's ``[keys]`` table (binding id -> keys); a bad config is reported."""
-    from prowtui.config import load_config
-
-    return {str(k): str(v) for k, v in dict(load_config().keys).items()}
