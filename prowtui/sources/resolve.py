@@ -169,10 +169,13 @@ def _parse_url(text: str) -> tuple[SourceSpec, str]:
     if text.startswith("gs://"):
         bucket, path = _split_bucket_path(text[len("gs://") :], text)
         return _gcs_spec(bucket, text), path
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()  # parses the port too: raises on a bad one
+    except ValueError as exc:  # e.g. "https://[" (invalid IPv6 host)
+        raise UsageError(f"malformed URL {text!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"unsupported URL {text!r}: expected gs://, http:// or https://")
-    host = (parts.hostname or "").lower()
     raw_path = parts.path
     if host == _CONSOLE_HOST:
         return _parse_console(raw_path, text)
