@@ -7,17 +7,23 @@ recognised by a trailing ``/`` or the ``dir.png`` icon. Dates: RFC1123 on modern
 ``02 Jan 2006 15:04:05`` (UTC) on legacy pages; on a modern page the legacy shape is the
 2020-09 bug layout (month number in the day field) and gives ``None``, as does ``<unknown>``.
 Any input returns a :class:`ListingPage` or raises :class:`~prowtui.errors.BadResponse`.
+
+Pages are parsed with lxml's libxml2 HTML parser (``recover=True``, no network, comments and
+processing instructions dropped) and walked with lxml's element API. BeautifulSoup, even on
+the lxml builder, spends ~1.3 ms building its tree for a 10-row build page against ~0.07 ms
+here; a crawl parses hundreds of pages, so this was the largest per-request cost (README,
+benchmarks/Crawl). Text is taken as bs4's ``get_text()`` would: every text node below the
+element, tails included, comments excluded.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, SoupStrainer, Tag
+from lxml import etree
 
 from prowtui.errors import BadResponse
 from prowtui.sources.base import Entry
@@ -36,12 +42,14 @@ _MODERN_DATE = re.compile(
 )
 _LEGACY_DATE = re.compile(r"(\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})")
 _SIZE = re.compile(r"\d{1,20}")
-_PARSE_ONLY = SoupStrainer(["ul", "h3"])
-# `<img ...>` never gets an end tag; bs4's html.parser builder then checks every later end tag
-# against a list that grows by one per row (quadratic on big pages). Self-closing avoids it.
-_BARE_IMG = re.compile(r"<img\b([^<>]*?)/?>", re.IGNORECASE)
-
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning, module=__name__)
+_HTML_PARSER = etree.HTMLParser(
+    encoding="utf-8",
+    recover=True,
+    no_network=True,
+    remove_comments=True,
+    remove_pis=True,
+    remove_blank_text=False,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +96,31 @@ def _parse_size(text: str) -> int | None:
     return int(text) if _SIZE.fullmatch(text) else None
 
 
-def _link_name(anchor: Tag) -> str:
+def _text(element: etree._Element) -> str:
+    """All text below ``element`` (its children's tails included, its own tail not)."""
+    return "".join(element.itertext())
+
+
+def _link_name(anchor: etree._Element) -> str:
     """The entry name: the anchor text minus the single space gcsweb puts after the icon."""
-    text = anchor.get_text()
+    text = _text(anchor)
     if any(c in text for c in "\n\r\t") or text.startswith("  "):
         return text.strip()  # re-indented page: whitespace is layout, not name
     return text[1:] if text.startswith(" ") else text
 
 
-def _has_class(tag: Tag, name: str) -> bool:
-    value = tag.get("class")
+def _has_class(element: etree._Element, name: str) -> bool:
+    value = element.get("class")
     return isinstance(value, str) and name in value.split()
 
 
-def _row_cells(row: Tag) -> list[Tag]:
-    return [child for child in row.find_all("div", recursive=False)]
+def _first(element: etree._Element, tag: str) -> etree._Element | None:
+    """The first descendant ``tag`` element in document order (bs4's ``find``)."""
+    return next(element.iter(tag), None)
+
+
+def _children(element: etree._Element, tag: str) -> list[etree._Element]:
+    return [child for child in element.iterchildren(tag)]
 
 
 def _href_generation(href: str) -> Generation:
@@ -116,31 +134,32 @@ def _href_generation(href: str) -> Generation:
 def _parse(html: str, prefix: str) -> ListingPage:
     if "resource-grid" not in html:
         raise BadResponse("not a gcsweb listing page (no resource-grid)")
-    soup = BeautifulSoup(
-        _BARE_IMG.sub(r"<img\1/>", html),
-        "html.parser",
-        parse_only=_PARSE_ONLY,
-        multi_valued_attributes=None,
-    )
-    grid = next((ul for ul in soup.find_all("ul") if _has_class(ul, "resource-grid")), None)
+    root = etree.fromstring(html.encode("utf-8", "replace"), _HTML_PARSER)
+    if root is None:
+        raise BadResponse("not a gcsweb listing page (empty document)")
+    grid = next((ul for ul in root.iter("ul") if _has_class(ul, "resource-grid")), None)
     if grid is None:
         raise BadResponse("not a gcsweb listing page (no resource-grid)")
-    heading_tag = soup.find("h3")
-    heading = heading_tag.get_text(strip=True) if isinstance(heading_tag, Tag) else None
+    heading_tag = _first(root, "h3")
+    heading = (
+        "".join(part.strip() for part in heading_tag.itertext())
+        if heading_tag is not None
+        else None
+    )
 
     raw: list[tuple[str, bool, str, str]] = []  # name, is_dir, size text, modified text
     votes = {"modern": 0, "legacy": 0}
-    rows = [li for li in grid.find_all("li", recursive=False) if _has_class(li, "grid-row")]
-    for row in rows:
-        cells = _row_cells(row)
-        anchor = cells[0].find("a") if cells else None
-        if not isinstance(anchor, Tag):
+    for row in grid.iterchildren("li"):
+        if not _has_class(row, "grid-row"):
+            continue
+        cells = _children(row, "div")
+        anchor = _first(cells[0], "a") if cells else None
+        if anchor is None:
             continue
         name = _link_name(anchor)
-        href = anchor.get("href")
-        href = href if isinstance(href, str) else ""
-        icon = anchor.find("img")
-        icon_src = icon.get("src") if isinstance(icon, Tag) else None
+        href = anchor.get("href") or ""
+        icon = _first(anchor, "img")
+        icon_src = icon.get("src") if icon is not None else None
         if name in ("..", "../"):
             if not prefix and href.rstrip("/") == "/gcs":
                 votes["legacy"] += 1  # legacy keeps a `..` row at the bucket root
@@ -152,12 +171,12 @@ def _parse(html: str, prefix: str) -> ListingPage:
             generation_of_href = _href_generation(href)
             if generation_of_href != "unknown":
                 votes[generation_of_href] += 1
-        size_text = cells[1].get_text() if len(cells) > 1 else ""
-        modified_text = cells[2].get_text() if len(cells) > 2 else ""
+        size_text = _text(cells[1]) if len(cells) > 1 else ""
+        modified_text = _text(cells[2]) if len(cells) > 2 else ""
         raw.append((name, is_dir, size_text, modified_text))
 
-    next_anchor = next((a for a in grid.find_all("a") if _has_class(a, "next-button")), None)
-    next_href = next_anchor.get("href") if isinstance(next_anchor, Tag) else None
+    next_anchor = next((a for a in grid.iter("a") if _has_class(a, "next-button")), None)
+    next_href = next_anchor.get("href") if next_anchor is not None else None
     if isinstance(next_href, str) and next_href.strip():
         votes["legacy"] += 1
         next_href = next_href.strip()
