@@ -112,7 +112,7 @@ class MetadataView(Vertical):
     MetadataView { height: auto; max-height: 100%; }
     MetadataView.-raw { height: 1fr; }
     MetadataView > #metadata-title { height: 1; background: $boost; padding: 0 1; }
-    MetadataView > #metadata-summary { height: auto; max-height: 1fr; }
+    MetadataView > #metadata-summary { height: auto; }
     MetadataView > #metadata-raw { display: none; height: 1fr; padding: 0 1; }
     MetadataView.-raw > #metadata-raw { display: block; }
     MetadataView.-raw > #metadata-summary { display: none; }
@@ -137,14 +137,15 @@ class MetadataView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="metadata-title")
-        yield DataTable(cursor_type="row", show_header=False, id="metadata-summary")
+        yield self._summary_table()
         with VerticalScroll(id="metadata-raw"):
             for name, data in self._raw:
                 yield Static(Text(inert(name), style="bold underline"))
                 yield Static(json_renderable(data))
 
-    def on_mount(self) -> None:
-        table = self.query_one("#metadata-summary", DataTable)
+    def _summary_table(self) -> DataTable:
+        """The summary, filled before it is mounted so the first layout knows its height."""
+        table: DataTable = DataTable(cursor_type="row", show_header=False, id="metadata-summary")
         table.add_column("field", key="field")
         table.add_column("value", key="value")
         for name, value in self._rows:
@@ -153,6 +154,17 @@ class MetadataView(Vertical):
             table.add_row(Text("note", style="bold yellow"), Text(inert(note), style="yellow"))
         if not self._rows and not self._notes:
             table.add_row(Text("(nothing to summarise)", style="dim italic"), Text(""))
+        return table
+
+    def _fit_height(self) -> None:
+        """An explicit height: Textual sometimes keeps a stale auto height for this container."""
+        if self.show_raw:
+            self.styles.height = "1fr"
+        else:
+            self.styles.height = 1 + max(1, len(self._rows) + len(self._notes))
+
+    def on_mount(self) -> None:
+        self._fit_height()
         self._update_title()
 
     def _update_title(self) -> None:
@@ -169,6 +181,7 @@ class MetadataView(Vertical):
     def watch_show_raw(self, value: bool) -> None:
         self.set_class(value, "-raw")
         if self.is_mounted:
+            self._fit_height()
             self._update_title()
 
     def action_toggle_raw(self) -> None:
