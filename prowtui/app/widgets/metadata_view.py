@@ -86,13 +86,18 @@ def summary_rows(
     org, repo = _get(prowjob, "org"), _get(prowjob, "repo")
     if org or repo:
         add("repo", f"{org or ''}/{repo or ''}")
+    repos = _get(started, "repos")
+    if isinstance(repos, dict) and repos:
+        add("repos", ", ".join(f"{name} {refs}" for name, refs in repos.items()))
+    add("pull", _get(started, "pull"))
+    add("commit", _get(started, "repo_commit") or _get(started, "repo_version"))
     add("base ref", _get(prowjob, "base_ref"))
     add("base sha", _get(prowjob, "base_sha"))
     add("pulls", _pulls(_get(prowjob, "pulls")))
     add("cluster", _get(prowjob, "cluster"))
     add("pod", _get(prowjob, "pod_name") or _get(podinfo, "pod_name"))
     add("namespace", _get(podinfo, "namespace"))
-    add("node", _get(podinfo, "node_name"))
+    add("node", _get(podinfo, "node_name") or _get(started, "node"))
     add("phase", _get(podinfo, "phase"))
     containers = _get(podinfo, "containers")
     if containers:
