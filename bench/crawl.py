@@ -26,6 +26,7 @@ import math
 import multiprocessing as mp
 import os
 import shutil
+import socketserver
 import sys
 import tempfile
 import time
@@ -38,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 JOB = "periodic-ci-openshift-release-master-ci-4.6-upgrade-from-stable-4.5-e2e-gcp-upgrade"
 BUCKET = "origin-ci-test"
+LISTEN_BACKLOG = 256
 
 
 # -- servers, each in a child process ---------------------------------------------------------
@@ -45,6 +47,9 @@ BUCKET = "origin-ci-test"
 
 def _serve(kind: str, root: str, latency: float, conn: Connection) -> None:
     """Child process: start one server, answer "count"/"reset"/"stop" on ``conn``."""
+    # socketserver's default listen backlog is 5: more simultaneous new connections overflow
+    # it and wait for a SYN retransmit (1 s, then 3 s, ...); real servers accept far more
+    socketserver.TCPServer.request_queue_size = LISTEN_BACKLOG
     if kind == "gcsweb":
         from tests.servers import gcsweb_server
 

@@ -89,6 +89,66 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 
 
+#: connections kept alive per pool shard (see :class:`ShardedTransport`)
+POOL_SHARD_KEEPALIVE = 4
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    """A response body that calls ``release`` once when it is closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._inner = inner
+        self._release: Callable[[], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
+
+
+class ShardedTransport(httpx.AsyncBaseTransport):
+    """Several small connection pools behind one transport; a request goes to the least busy.
+
+    httpcore's pool re-examines every connection it holds (a ``poll()`` per idle one) several
+    times per request, so one pool of N connections costs O(N) CPU per request: at 32-64
+    connections that was most of a crawl's CPU. ``shards`` pools of ``limits`` each keep every
+    scan short. One SSL context is shared (each new one reloads the CA bundle, ~30 ms).
+    """
+
+    def __init__(self, shards: int, limits: httpx.Limits) -> None:
+        verify = httpx.create_ssl_context()
+        self._pools = [
+            httpx.AsyncHTTPTransport(limits=limits, verify=verify) for _ in range(max(1, shards))
+        ]
+        self._busy = [0] * len(self._pools)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        index = min(range(len(self._busy)), key=self._busy.__getitem__)
+        self._busy[index] += 1
+        try:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
+            self._busy[index] -= 1
+            raise
+
+        def release() -> None:
+            self._busy[index] -= 1
+
+        response.stream = _ReleasingStream(response.stream, release)  # type: ignore[arg-type]
+        return response
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+
 def make_client(
     *,
     timeout: float = 30.0,
@@ -97,12 +157,19 @@ def make_client(
     max_keepalive: int = 16,
     headers: dict[str, str] | None = None,
 ) -> httpx.AsyncClient:
-    """An AsyncClient for bucket servers: timeouts, limits, our User-Agent, no auto-redirects."""
+    """An AsyncClient for bucket servers: timeouts, limits, our User-Agent, no auto-redirects.
+
+    The connections are split over pools of :data:`POOL_SHARD_KEEPALIVE` kept-alive
+    connections each (:class:`ShardedTransport`), so per-request CPU does not grow with them.
+    """
+    shards = max(1, -(-max_keepalive // POOL_SHARD_KEEPALIVE))
+    limits = httpx.Limits(
+        max_connections=max(1, -(-max_connections // shards)),
+        max_keepalive_connections=max(1, -(-max_keepalive // shards)),
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=connect_timeout or min(timeout, 10.0)),
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_keepalive
-        ),
+        transport=ShardedTransport(shards, limits),
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         follow_redirects=False,
     )
