@@ -238,8 +238,8 @@ class JobCrawler:
 
     # -- one build -----------------------------------------------------------------------
 
-    async def _list_build(self, crawl: BuildCrawl) -> None:
-        """Listings of one build through a source without a recursive walk."""
+    async def _list_top(self, crawl: BuildCrawl) -> None:
+        """The build's top level (through a recursive walk: everything at once)."""
         if self._walkable():
             collectors = {crawl.build_id: _Collector(crawl.build_id, crawl.path)}
             await self._walk_into(crawl.path, collectors)
@@ -255,7 +255,11 @@ class JobCrawler:
         top = await self._list(crawl.path)
         crawl.top_level = sorted(e.name for e in top)
         crawl.files.update({e.name: e for e in top if not e.is_dir})
-        if "artifacts/" not in crawl.top_level:
+
+    async def _list_artifacts(self, crawl: BuildCrawl) -> None:
+        """``artifacts/`` and the subdirectories where events and junit files live, when the
+        listing above shows them (nothing to do after a recursive walk)."""
+        if self._walkable() or "artifacts/" not in crawl.top_level:
             return
         art = await self._list(crawl.path + "artifacts/")
         crawl.artifacts = sorted(e.name for e in art)
@@ -380,15 +384,21 @@ class JobCrawler:
 
     async def _build(self, build_id: str, path: str, listed: BuildCrawl | None) -> BuildCrawl:
         crawl = listed or BuildCrawl(build_id=build_id, path=path)
+
+        async def artifacts_then_details() -> None:
+            if listed is None:
+                await self._list_artifacts(crawl)
+            if self.options.details:
+                await self._fetch_details(crawl)
+
         try:
             if listed is None:
-                await self._list_build(crawl)
-            steps = [self._read_metadata(crawl)]
+                await self._list_top(crawl)
+            # metadata and the log need only the top level: they overlap the artifacts listings
+            steps = [self._read_metadata(crawl), artifacts_then_details()]
             if self.options.content or self.options.keep_logs:
                 steps.append(self._fetch_log(crawl))
-            if self.options.details:
-                steps.append(self._fetch_details(crawl))
-            await asyncio.gather(*steps)
+            await _all(*steps)
         except asyncio.CancelledError:
             crawl.close()
             raise
@@ -426,6 +436,18 @@ class JobCrawler:
                 for result in results:
                     if isinstance(result, BuildCrawl):
                         result.close()
+
+
+async def _all(*steps: Awaitable[None]) -> None:
+    """Await every step; when one fails, cancel the others (and wait for them) before raising."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _one_line(exc: BaseException) -> str:
