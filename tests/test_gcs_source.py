@@ -154,6 +154,32 @@ async def test_walk_is_one_recursive_listing(source: GcsSource, emulator: Emulat
             pass
 
 
+async def test_a_listed_object_is_read_with_one_request(
+    source: GcsSource, emulator: EmulatorServer
+) -> None:
+    await source.list("logs/job/7/")
+    emulator.reset_counter()
+    assert await source.read("logs/job/7/finished.json") == b'{"result": "SUCCESS"}'
+    assert emulator.requests == 1, emulator.request_log  # no objects.get before the download
+    emulator.reset_counter()
+    assert await source.read("logs/job/7/build-log.txt") == LOG  # gzip-encoded, from listing
+    assert b"".join([c async for c in source.stream("logs/job/7/build-log.txt")]) == LOG
+    assert emulator.requests == 2, emulator.request_log
+    emulator.reset_counter()
+    assert await source.read("logs/job/7/artifacts/big.bin", 5, 9) == BIG[5:9]  # not listed
+    assert emulator.requests == 2, emulator.request_log  # objects.get, then the range
+
+
+async def test_a_walked_object_is_read_with_one_request(
+    source: GcsSource, emulator: EmulatorServer
+) -> None:
+    _ = [e async for e in source.walk("logs/job/7/artifacts/")]
+    emulator.reset_counter()
+    assert await source.read("logs/job/7/artifacts/big.bin", 5, 9) == BIG[5:9]
+    assert await source.read("logs/job/7/artifacts/deep/a b%#é.txt") == b"odd"
+    assert emulator.requests == 2, emulator.request_log
+
+
 async def test_concurrent_reads(source: GcsSource) -> None:
     import asyncio
 

@@ -6,11 +6,18 @@ bounded by the same timeout. Errors become :mod:`prowtui.errors` types with one-
 
 Gzip-encoded objects (``Content-Encoding: gzip``) are downloaded whole and decompressed here:
 a byte range of one covers the compressed stream, which cannot be decoded on its own.
+
+Listings and walks return full object resources (size, encoding, type); the source remembers
+the newest :data:`KNOWN_OBJECTS` of them, so ``read``/``stream`` of a listed object skip the
+``objects.get`` they would otherwise make first (one request per read, not two). ``stat``
+always asks the server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -30,6 +37,8 @@ T = TypeVar("T")
 
 #: chunk size of the ranged reads ``stream`` makes for identity-encoded objects
 STREAM_CHUNK = 4 << 20
+#: object metadata remembered from listings (a few hundred bytes each)
+KNOWN_OBJECTS = 16384
 
 
 #: what the client library and its transport raise; each becomes a prowtui error
@@ -50,6 +59,17 @@ def _truncate(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _info(blob: storage.Blob, path: str | None = None) -> ObjectInfo:
+    """The :class:`ObjectInfo` of a blob resource from a listing or ``objects.get``."""
+    return ObjectInfo(
+        path=path or blob.name,
+        size=blob.size,
+        updated=_truncate(blob.updated),
+        content_type=blob.content_type,
+        content_encoding=blob.content_encoding,
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -106,6 +126,8 @@ class GcsSource:
         # the library's own retry (429, 5xx, connection errors), bounded by our timeout
         self._retry = DEFAULT_RETRY.with_timeout(timeout)
         self._size_pool(concurrency)
+        self._known: OrderedDict[str, ObjectInfo] = OrderedDict()
+        self._known_lock = threading.Lock()
 
     def _size_pool(self, concurrency: int) -> None:
         """Let the shared requests session keep one pooled connection per worker thread."""
@@ -116,6 +138,21 @@ class GcsSource:
             )
             session.mount("https://", adapter)
             session.mount("http://", adapter)
+
+    def _remember(self, blobs: list[storage.Blob]) -> None:
+        """Keep the metadata of listed objects for later reads (called from worker threads)."""
+        with self._known_lock:
+            for blob in blobs:
+                self._known[blob.name] = _info(blob)
+                self._known.move_to_end(blob.name)
+            while len(self._known) > KNOWN_OBJECTS:
+                self._known.popitem(last=False)
+
+    async def _object_info(self, path: str) -> ObjectInfo:
+        """Metadata from a listing seen earlier, else from ``stat``."""
+        with self._known_lock:
+            known = self._known.get(path)
+        return known if known is not None else await self.stat(path)
 
     def describe(self) -> str:
         """A one-line description."""
@@ -146,7 +183,9 @@ class GcsSource:
         dirs: set[str] = set()
         placeholder = False
         for page in it.pages:
-            for blob in page:
+            blobs = list(page)
+            self._remember(blobs)
+            for blob in blobs:
                 if blob.name == prefix:
                     placeholder = True
                     continue
@@ -183,6 +222,8 @@ class GcsSource:
             self.bucket, prefix=prefix or None, timeout=self.timeout, retry=self._retry
         )
         for page in it.pages:
+            blobs = [blob for blob in page if not blob.name.endswith("/")]
+            self._remember(blobs)
             yield [
                 Entry(
                     blob.name.rsplit("/", 1)[-1],
@@ -191,8 +232,7 @@ class GcsSource:
                     blob.size,
                     _truncate(blob.updated),
                 )
-                for blob in page
-                if not blob.name.endswith("/")
+                for blob in blobs
             ]
 
     async def walk(self, prefix: str) -> AsyncIterator[Entry]:
@@ -228,13 +268,9 @@ class GcsSource:
         blob = await self._call(path, path, self._get_blob, path)
         if blob is None:
             raise NotFound(f"{path}: no such object", path)
-        return ObjectInfo(
-            path=path,
-            size=blob.size,
-            updated=_truncate(blob.updated),
-            content_type=blob.content_type,
-            content_encoding=blob.content_encoding,
-        )
+        info = _info(blob, path)
+        self._remember([blob])
+        return info
 
     def _download_raw(self, key: str) -> bytes:
         """The stored bytes of a whole object, undecoded (gzip stays gzip).
@@ -253,7 +289,9 @@ class GcsSource:
 
     async def read(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
         """Whole object or ``[start, end)`` of its decompressed bytes (ranged when identity)."""
-        info = await self.stat(path)
+        if not path or path.endswith("/"):
+            raise NotFound(f"{path or '/'}: is a directory, not an object", path)
+        info = await self._object_info(path)
         if info.gzip_encoded:
             return slice_range(await self._read_encoded(info), start, end)
         size = info.size or 0
@@ -275,7 +313,9 @@ class GcsSource:
 
     async def stream(self, path: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         """Yield decompressed chunks: ranged reads for identity objects, whole-then-chunk else."""
-        info = await self.stat(path)
+        if not path or path.endswith("/"):
+            raise NotFound(f"{path or '/'}: is a directory, not an object", path)
+        info = await self._object_info(path)
         if info.gzip_encoded:
             data = await self._read_encoded(info)
             for offset in range(0, len(data), chunk_size):
