@@ -125,3 +125,31 @@ def test_demo_stats_and_export_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert pq.read_table(out / "builds.parquet").num_rows == 30
     assert pq.read_table(out / "build_logs.parquet").num_rows == 30
+
+
+@pytest.mark.parametrize(("flag", "expected"), [([], 3), (["-j", "5"], 5)])
+async def test_concurrency_comes_from_the_config_unless_given(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str], expected: int
+) -> None:
+    from prowtui.cli import build_parser
+    from prowtui.commands.stats import open_job_source
+
+    config = tmp_path / "config.toml"
+    config.write_text("concurrency = 3\n")
+    monkeypatch.setenv("PROWTUI_CONFIG", str(config))
+    args = build_parser().parse_args(["stats", "--source", str(tree), JOB, *flag])
+    source, path, concurrency = await open_job_source(args)
+    await source.aclose()
+    assert path == JOB and concurrency == expected
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """Every command module is imported to build the parser: none may pull in these."""
+    code = (
+        "import sys; from prowtui.cli import build_parser; build_parser(); "
+        "heavy = {'pandas', 'pyarrow', 'numpy', 'textual', 'google', 'bs4', 'lxml', 'httpx'}; "
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -34,11 +34,10 @@ from prowtui.analysis.crawl import (
     JobCrawler,
     ProgressCallback,
 )
-from prowtui.errors import UsageError
+from prowtui.analysis.tables import TABLES, check_tables
 from prowtui.prow.jobs import parse_job_path
 from prowtui.sources.base import Source, normalize_dir
 
-TABLES = ("builds", "build_logs", "events", "junit")
 TS = pa.timestamp("us", tz="UTC")
 #: parquet names a list item "element"; declaring it so makes written and read schemas equal
 LIST_OF_STRINGS = pa.list_(pa.field("element", pa.string()))
@@ -322,19 +321,6 @@ def _writers(
             writer.abort()
         raise
     return writers
-
-
-def check_tables(tables: Iterable[str]) -> tuple[str, ...]:
-    """Validate table names (UsageError on an unknown one); keep the documented order."""
-    wanted = set(tables)
-    unknown = wanted - set(TABLES)
-    if unknown:
-        raise UsageError(
-            f"unknown table(s): {', '.join(sorted(unknown))}; choose from {', '.join(TABLES)}"
-        )
-    if not wanted:
-        raise UsageError("no table to export")
-    return tuple(name for name in TABLES if name in wanted)
 
 
 async def export_job(

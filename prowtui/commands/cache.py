@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from prowtui import cache
 from prowtui.commands.common import fail
 from prowtui.errors import ProwtuiError
 
@@ -20,6 +19,8 @@ def _human(size: int) -> str:
 
 
 def _info(args: argparse.Namespace) -> int:
+    from prowtui import cache
+
     try:
         info = cache.cache_info()
     except ProwtuiError as exc:
@@ -34,6 +35,8 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _clear(args: argparse.Namespace) -> int:
+    from prowtui import cache
+
     try:
         removed = cache.clear()
     except ProwtuiError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -36,6 +35,8 @@ def fail(message: str) -> int:
 
 def run(main: Callable[[], Awaitable[T]]) -> T | int:
     """Run an async command body; turn project errors into exit 1 and Ctrl-C into 130."""
+    import asyncio
+
     try:
         return asyncio.run(main())
     except ProwtuiError as exc:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prowtui.commands.common import fail
-from prowtui.config import DEFAULT_CONCURRENCY, Config, load_config
 from prowtui.errors import ProwtuiError
 from prowtui.paths import config_path
+
+if TYPE_CHECKING:
+    from prowtui.config import Config
 
 
 def _toml_value(value: Any) -> str:
@@ -62,6 +64,8 @@ def render_toml(config: Config) -> str:
     if "concurrency" in data:
         lines.append(line("concurrency", data["concurrency"], where["concurrency"]))
     else:
+        from prowtui.config import DEFAULT_CONCURRENCY
+
         per_kind = ", ".join(f"{kind} {n}" for kind, n in DEFAULT_CONCURRENCY.items())
         lines.append(f"# concurrency: per source kind ({per_kind}, others 8)  # default")
     for key in ("timeout", "retries", "offline"):
@@ -85,6 +89,8 @@ def _path(_args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     try:
+        from prowtui.config import load_config
+
         config = load_config()
     except ProwtuiError as exc:
         return fail(str(exc))

@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from prowtui.analysis.export import TABLES, check_tables, export_job
+from prowtui.analysis.tables import TABLES, check_tables
 from prowtui.commands.common import run
 from prowtui.commands.stats import ProgressReport, add_job_args, open_job_source, report_failures
 from prowtui.safetext import inert_text
@@ -46,8 +42,14 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from prowtui.analysis.export import export_job
+
     tables = check_tables(args.tables)
-    source, path = await open_job_source(args)
+    source, path, concurrency = await open_job_source(args)
     try:
         with ProgressReport("export") as progress:
             result = await export_job(
@@ -56,7 +58,7 @@ async def _export(args: argparse.Namespace) -> int:
                 args.output,
                 limit=args.limit,
                 tables=tables,
-                concurrency=args.concurrency,
+                concurrency=concurrency,
                 on_progress=progress,
             )
     finally:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from prowtui.commands.common import add_source_args, run
 from prowtui.errors import NotFound, UsageError
 from prowtui.safetext import inert, inert_text
 from prowtui.sources.base import Entry, Source
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def human_size(size: int | None) -> str:
@@ -60,6 +59,9 @@ async def list_path(source: Source, path: str) -> list[Entry]:
 
 def render_table(entries: list[Entry], where: str) -> Table:
     """A Rich table of entries; every name is made inert."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=inert_text(where), title_justify="left", expand=False)
     table.add_column("Name", overflow="fold")
     table.add_column("Size", justify="right", no_wrap=True)
@@ -90,6 +92,8 @@ def main(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps([e.to_json() for e in entries], indent=1) + "\n")
         else:
+            from rich.console import Console
+
             where = f"{source.describe()} {path or '/'}"
             Console(highlight=False).print(render_table(entries, where))
         return 0

@@ -1,7 +1,9 @@
 """``prowtui stats JOBPATH``: completeness, results and log sizes of a job (``--json`` for scripts).
 
 Also holds the pieces ``export`` shares: opening the job's source and progress reporting (a
-Rich bar on a terminal's stderr, plain lines otherwise).
+Rich bar on a terminal's stderr, plain lines otherwise). The CLI imports every command module
+to build its parser, so the analysis layer, Rich's console and the sources are imported inside
+the functions that use them: ``prowtui --help`` and the other commands never pay for them.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ import math
 import sys
 from collections.abc import Sequence
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
-
-from prowtui.analysis.crawl import DEFAULT_CONCURRENCY, BuildCrawl
-from prowtui.analysis.stats import JobStats, job_stats
 from prowtui.commands.common import add_source_args, run
 from prowtui.safetext import inert, inert_text
-from prowtui.sources.base import Source
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from prowtui.analysis.crawl import BuildCrawl
+    from prowtui.analysis.stats import JobStats
+    from prowtui.sources.base import Source
 
 PATTERNS_SHOWN = 10
 
@@ -55,8 +58,9 @@ def add_job_args(parser: argparse.ArgumentParser) -> None:
         "--concurrency",
         "-j",
         type=positive_int,
-        default=DEFAULT_CONCURRENCY,
-        help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})",
+        default=None,
+        help="requests in flight at once (default: the config's concurrency, else 8 through "
+        "gcsweb and 16 through the GCS API)",
     )
 
 
@@ -76,15 +80,18 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-async def open_job_source(args: argparse.Namespace) -> tuple[Source, str]:
-    """The source and job path that ``--source`` and JOBPATH (a path or a URL) name."""
+async def open_job_source(args: argparse.Namespace) -> tuple[Source, str, int]:
+    """The source, job path and concurrency that ``--source``, JOBPATH (a path or a URL) and
+    ``--concurrency`` (else the config's value for the source kind) name."""
+    from prowtui.config import load_config
     from prowtui.sources.resolve import open_source, resolve_target
 
     spec, path = resolve_target(args.source, args.job)
-    source = open_source(spec, offline=args.offline, concurrency=args.concurrency)
+    concurrency = args.concurrency or load_config().concurrency_for(spec.kind)
+    source = open_source(spec, offline=args.offline, concurrency=concurrency)
     if inspect.isawaitable(source):
         source = await source
-    return source, path
+    return source, path, concurrency
 
 
 class ProgressReport:
@@ -99,6 +106,15 @@ class ProgressReport:
 
     def __enter__(self) -> ProgressReport:
         if self.stream.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             console = Console(file=self.stream)
             self._bar = Progress(
                 TextColumn("{task.description}"),
@@ -147,7 +163,9 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _stats(args: argparse.Namespace) -> int:
-    source, path = await open_job_source(args)
+    from prowtui.analysis.stats import job_stats
+
+    source, path, concurrency = await open_job_source(args)
     try:
         with ProgressReport("stats") as progress:
             stats = await job_stats(
@@ -155,7 +173,7 @@ async def _stats(args: argparse.Namespace) -> int:
                 path,
                 content=args.content,
                 limit=args.limit,
-                concurrency=args.concurrency,
+                concurrency=concurrency,
                 on_progress=progress,
             )
     finally:
@@ -163,6 +181,8 @@ async def _stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats.to_json(), indent=2))
     else:
+        from rich.console import Console
+
         render(stats, Console(highlight=False))
     if stats.failures:
         report_failures(stats.failures, "read")
@@ -218,6 +238,8 @@ def histogram_rows(sizes: Sequence[int], width: int = 40) -> list[tuple[str, int
 
 def _table(title: str) -> Table:
     """A table whose left-aligned title never wraps."""
+    from rich.table import Table
+
     return Table(title=title, title_justify="left", min_width=len(title) + 2)
 
 
@@ -253,6 +275,8 @@ def _completeness_tables(title: str, block: dict[str, Any]) -> list[Table]:
 
 def render(stats: JobStats, console: Console) -> None:
     """Tables and a log-size histogram for people (every data string made inert)."""
+    from rich.text import Text
+
     doc = stats.to_json()
     header = Text("job ")
     header.append_text(inert_text(stats.job, "bold"))
