@@ -109,6 +109,9 @@ class BucketTree(Tree[NodeData]):
         Binding("h", "collapse_or_parent", "Close", show=False, id="tree.close"),
         Binding("g", "scroll_home", "Top", show=False, id="tree.top"),
         Binding("G", "scroll_end", "Bottom", show=False, id="tree.bottom"),
+        # a Tree is a ScrollView, whose left/right would scroll sideways: browse instead
+        Binding("right", "screen.focus_preview", "Preview", show=False, id="tree.preview"),
+        Binding("left", "collapse_or_parent", "Close", show=False, id="tree.left"),
     ]
 
     DEFAULT_CSS = """

@@ -658,9 +658,9 @@ class LogStatus(Static):
                 error = error or index.error
             if view.hits is not None:
                 more = "" if view.hits.done else "…"
-                parts.append(
-                    f"{len(view.hits.lines):,}{more} hits for {inert(view.hits.query.text)!r}"
-                )
+                count = len(view.hits.lines)
+                noun = "hit" if count == 1 and view.hits.done else "hits"
+                parts.append(f"{count:,}{more} {noun} for {inert(view.hits.query.text)!r}")
             if view.current_line is not None:
                 parts.append(f"line {view.current_line + 1:,}")
             if view.mode:
