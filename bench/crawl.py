@@ -1,6 +1,7 @@
 """Crawl benchmark (run by hand, not in CI): the notebook's sequential method vs ``prowtui stats``.
 
-    python bench/crawl.py [--latency 0.05] [--concurrency 8] [--skip-emulator]
+    python bench/crawl.py [--latency 0.05] [--concurrency 8] [--also-concurrency 16 32 64]
+                          [--skip-emulator]
 
 Builds the demo bucket (the notebook's 242-build job), serves it with the tests' gcsweb-format
 server and with gcp-storage-emulator, each in its own process with the same per-request
@@ -204,7 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--also-concurrency", type=int, nargs="*", default=[32])
+    parser.add_argument("--also-concurrency", type=int, nargs="*", default=[16, 32, 64])
     parser.add_argument("--skip-emulator", action="store_true")
     args = parser.parse_args()
 
