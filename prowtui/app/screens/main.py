@@ -97,6 +97,12 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="reveal", exit_on_error=False)
     async def _reveal(self, path: str) -> None:
         found = await self.tree.reveal(path)
+        # a jump is deliberate: preview it now rather than after the cursor-movement debounce
+        node = self.tree.cursor_node
+        if node is not None and node.data is not None and node.data is not self.preview.current:
+            if self._preview_timer is not None:
+                self._preview_timer.stop()
+            self.preview.show(node.data)
         if not found:
             self.notify(
                 f"not found: {inert(path)}", title="go to", severity="warning", markup=False
@@ -113,7 +119,12 @@ class MainScreen(Screen[None]):
         self.sub_title = inert(f"{self.explorer.describe()}  /{path}")
         if self._preview_timer is not None:
             self._preview_timer.stop()
-        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self.preview.show(data))
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self._preview_later(data))
+
+    def _preview_later(self, data: NodeData | None) -> None:
+        """The debounced preview of the highlighted node, unless it is already shown."""
+        if data is None or data is not self.preview.current:
+            self.preview.show(data)
 
     @on(Tree.NodeSelected)
     def _on_select(self, event: Tree.NodeSelected[NodeData]) -> None:
