@@ -138,3 +138,25 @@ def test_cli_names_failed_builds_and_exits_non_zero(
     assert broken in proc.stderr
     assert pd.read_parquet(tmp_path / "out" / "failures.parquet")["build_id"].tolist() == [broken]
     assert len(pd.read_parquet(tmp_path / "out" / "builds.parquet")) == len(build_ids) - 1
+
+
+def test_full_242_build_job_with_20_percent_faults_equals_the_fault_free_export(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The issue's own scenario: the whole notebook-shaped job, one request in five failing."""
+    bucket = build_demo_bucket(tmp_path_factory.mktemp("full") / "bucket")
+    clean_out, faulty_out = tmp_path_factory.mktemp("clean"), tmp_path_factory.mktemp("faulty")
+    with GcswebServer(bucket, bucket=BUCKET) as server:
+        clean = asyncio.run(_export(server, clean_out))
+        clean_requests = server.request_count
+    plan = FaultPlan(share=0.2, seed=11, stall_seconds=1.5)
+    with GcswebServer(bucket, bucket=BUCKET, faults=plan) as server:
+        faulty = asyncio.run(_export(server, faulty_out))
+        assert server.request_count > clean_requests * 1.1  # faults were injected and retried
+    assert clean.failures == [] and faulty.failures == []
+    assert faulty.row_counts == clean.row_counts
+    assert clean.row_counts["builds"] >= 242
+    for name in TABLE_FILES:
+        assert pq.read_table(faulty_out / f"{name}.parquet").equals(
+            pq.read_table(clean_out / f"{name}.parquet")
+        ), name
