@@ -10,10 +10,18 @@ for several prowtui processes to use one store at once.
 Stale entries (older than their TTL) are kept, not deleted: offline mode and an unreachable
 server still answer from them (``allow_stale=True``). The size cap evicts what is least
 recently used.
+
+Reads are cheap enough to run on the event loop (:meth:`Cache.aget`): one SQLite point query
+for an entry and its data file, no write. diskcache's own ``get`` under the
+least-recently-used policy writes the access time in a transaction on every read; here access
+times are kept in memory and written in one transaction (:meth:`Cache.flush_access`) before
+this process culls, every :data:`ACCESS_FLUSH_SECONDS` or :data:`ACCESS_FLUSH_ENTRIES`, and at
+close, so eviction still drops what was least recently used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -21,6 +29,7 @@ import pickle
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -39,6 +48,17 @@ FILE_THRESHOLD = 256 * 1024
 _MAGIC = b"PT1 "
 _DATA_SUFFIX = "\x00data"
 _CHUNK = 1 << 20
+#: file payloads up to this size are read and verified on the event loop by :meth:`Cache.aget`
+SYNC_FILE_BYTES = 1 << 20
+#: pending access times are written when this many have gathered ...
+ACCESS_FLUSH_ENTRIES = 1024
+#: ... or when the oldest is this old (seconds)
+ACCESS_FLUSH_SECONDS = 5.0
+_SELECT = (
+    "SELECT key, mode, filename, value FROM Cache WHERE key IN (?, ?) AND raw = 1"
+    " AND (expire_time IS NULL OR expire_time > ?)"
+)
+_TOUCH = "UPDATE Cache SET access_time = max(access_time, ?) WHERE key = ? AND raw = 1"
 #: what diskcache and SQLite raise on a damaged or busy store
 STORE_ERRORS: tuple[type[BaseException], ...] = (
     sqlite3.Error,
@@ -74,7 +94,8 @@ class CacheInfo:
 
 @dataclass(frozen=True)
 class Hit:
-    """A verified cache entry: the payload inline, or the path of the file holding it."""
+    """A verified cache entry: the payload inline, the path of the file holding it, or both
+    (a file payload read and verified in one pass)."""
 
     stored_at: float
     ttl: float | None
@@ -100,6 +121,17 @@ class Hit:
         with self.file.open("rb") as handle:
             while chunk := handle.read(chunk_size):
                 yield chunk
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """An entry's parsed header and where its payload is, before the payload is checked."""
+
+    key: str
+    header: dict[str, Any]
+    fresh: bool
+    inline: bytes | None
+    file: Path | None
 
 
 def checksum(data: bytes, previous: int = 0) -> int:
@@ -136,6 +168,12 @@ class Cache:
         self.size_limit = int(max_size_mb * 1024 * 1024)
         self.clock = clock
         self._store: diskcache.Cache | None = self._open()
+        #: key -> when this process last read it (written by :meth:`flush_access`)
+        self._access: dict[str, float] = {}
+        self._access_since = 0.0
+        self._access_lock = threading.Lock()
+        #: data files checksummed in this run -> their signature then (see :meth:`_trusted`)
+        self._verified: dict[Path, tuple[int, ...]] = {}
 
     def _open(self) -> diskcache.Cache | None:
         settings: dict[str, Any] = {
@@ -165,39 +203,136 @@ class Cache:
         """False when the store could not be opened (every lookup is then a miss)."""
         return self._store is not None
 
-    def get(self, key: str, *, allow_stale: bool = False) -> Hit | None:
+    def get(self, key: str, *, allow_stale: bool = False, load: int = 0) -> Hit | None:
         """The verified entry under ``key``; None when missing, corrupted or (unless
-        ``allow_stale``) older than its TTL. A corrupted entry is deleted."""
+        ``allow_stale``) older than its TTL. A corrupted entry is deleted.
+
+        A payload kept in a file of at most ``load`` bytes is read into memory and verified in
+        the same pass (``Hit.inline`` then holds it), so it is read once, not twice."""
+        found = self._find(key, allow_stale)
+        return None if found is None else self._verify(found, load)
+
+    async def aget(self, key: str, *, allow_stale: bool = False, load: int = 0) -> Hit | None:
+        """:meth:`get` for the event loop: answered on the calling thread when cheap (an
+        inline payload, a file of at most :data:`SYNC_FILE_BYTES`, or a file verified before
+        in this run and not to be loaded); a big file is read in a worker thread."""
+        found = self._find(key, allow_stale)
+        if found is None:
+            return None
+        file, size = found.file, found.header["n"]
+        if file is None or size <= SYNC_FILE_BYTES or (load < size and self._trusted(file)):
+            hit = self._verify(found, load)
+        else:
+            hit = await asyncio.to_thread(self._verify, found, load)
+        if self._flush_due():
+            await asyncio.to_thread(self.flush_access)
+        return hit
+
+    def _find(self, key: str, allow_stale: bool) -> _Found | None:
+        """The record under ``key`` and the path of its data file: one SQLite point query,
+        no write (the access is recorded in memory, see :meth:`flush_access`)."""
         store = self._store
         if store is None:
             return None
+        data_key = key + _DATA_SUFFIX
         try:
-            record = store.get(key)
+            # diskcache's get() writes the access time on every read; read its table directly
+            rows = store._sql(_SELECT, (key, data_key, time.time())).fetchall()
         except STORE_ERRORS:
             return None
-        if record is None:
+        record: bytes | None = None
+        data_file: str | None = None
+        found_record = False
+        for row_key, mode, filename, value in rows:
+            if row_key == key:
+                found_record = True
+                if mode == diskcache.core.MODE_RAW and isinstance(value, bytes):
+                    record = value
+            elif mode == diskcache.core.MODE_BINARY and isinstance(filename, str):
+                data_file = filename
+        if not found_record:
             return None
         parsed = _parse_record(record)
         if parsed is None:
             self.delete(key)
             return None
         header, inline = parsed
-        age = self.clock() - header["t"]
         ttl = header.get("ttl")
-        fresh = ttl is None or age <= ttl
+        fresh = ttl is None or self.clock() - header["t"] <= ttl
         if not fresh and not allow_stale:
             return None
-        size = header["n"]
+        file: Path | None = None
         if header.get("f"):
-            path = self._data_file(key)
-            if path is None or _safe_file_checksum(path) != (header["s"], size):
+            if data_file is None:
                 self.delete(key)
                 return None
-            return Hit(header["t"], ttl, fresh, size, file=path)
-        if inline is None or len(inline) != size or checksum(inline) != header["s"]:
-            self.delete(key)
-            return None
-        return Hit(header["t"], ttl, fresh, size, inline=inline)
+            file = Path(store.directory) / data_file
+            self._touch(key, data_key)
+        else:
+            self._touch(key)
+        return _Found(key, header, fresh, inline, file)
+
+    def _verify(self, found: _Found, load: int) -> Hit | None:
+        """The checked payload of ``found``; None (and the entry deleted) when it is damaged."""
+        header, ttl, size = found.header, found.header.get("ttl"), found.header["n"]
+        if found.file is None:
+            inline = found.inline
+            if inline is None or len(inline) != size or checksum(inline) != header["s"]:
+                self.delete(found.key)
+                return None
+            return Hit(header["t"], ttl, found.fresh, size, inline=inline)
+        path = found.file
+        if load >= size:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = None
+            if data is None or len(data) != size or checksum(data) != header["s"]:
+                self.delete(found.key)
+                return None
+            return Hit(header["t"], ttl, found.fresh, size, inline=data, file=path)
+        if not self._trusted(path):
+            signature = _file_signature(path)
+            if signature is None or _safe_file_checksum(path) != (header["s"], size):
+                self.delete(found.key)
+                return None
+            self._verified[path] = signature
+        return Hit(header["t"], ttl, found.fresh, size, file=path)
+
+    def _trusted(self, path: Path) -> bool:
+        """True when ``path`` was verified in this run and its inode, size and times are
+        unchanged since (a big log is not read whole again for each range or stream)."""
+        known = self._verified.get(path)
+        return known is not None and known == _file_signature(path)
+
+    # -- access times (least-recently-used eviction without a write per read) -----------
+
+    def _touch(self, *keys: str) -> None:
+        now = time.time()
+        with self._access_lock:
+            if not self._access:
+                self._access_since = time.monotonic()
+            for key in keys:
+                self._access[key] = now
+
+    def _flush_due(self) -> bool:
+        pending = len(self._access)
+        if not pending:
+            return False
+        waited = time.monotonic() - self._access_since
+        return pending >= ACCESS_FLUSH_ENTRIES or waited >= ACCESS_FLUSH_SECONDS
+
+    def flush_access(self) -> None:
+        """Write the access times recorded by reads, in one transaction (never moving one
+        back). Called before this process culls, periodically by :meth:`aget`, and at close."""
+        with self._access_lock:
+            pending, self._access = self._access, {}
+        store = self._store
+        if not pending or store is None:
+            return
+        rows = [(when, key) for key, when in pending.items()]
+        with contextlib.suppress(*STORE_ERRORS), store.transact():
+            store._con.executemany(_TOUCH, rows)
 
     def _data_file(self, key: str) -> Path | None:
         store = self._store
@@ -239,6 +374,7 @@ class Cache:
             return
         with contextlib.suppress(*STORE_ERRORS):
             if store.volume() > self.size_limit:
+                self.flush_access()  # eviction must see what this process used
                 store.cull()
 
     def put_file(
@@ -323,6 +459,9 @@ class Cache:
     def clear(self) -> int:
         """Remove every entry; return how many there were."""
         before = self.info().entries
+        with self._access_lock:
+            self._access.clear()
+        self._verified.clear()
         store = self._store
         if store is not None:
             with contextlib.suppress(*STORE_ERRORS):
@@ -331,7 +470,9 @@ class Cache:
         return before
 
     def close(self) -> None:
-        """Close the database connections (they reopen on next use)."""
+        """Write pending access times and close the database connections (they reopen on
+        next use)."""
+        self.flush_access()
         if self._store is not None:
             with contextlib.suppress(*STORE_ERRORS):
                 self._store.close()
@@ -362,6 +503,14 @@ def _parse_record(record: object) -> tuple[dict[str, Any], bytes | None] | None:
     if not isinstance(header["t"], (int, float)) or not isinstance(header["n"], int):
         return None
     return header, (None if header.get("f") else payload)
+
+
+def _file_signature(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _safe_file_checksum(path: Path) -> tuple[int, int] | None:

@@ -4,14 +4,16 @@ corruption, offline mode."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from prowtui.cache import Cache
+from prowtui.cache import FILE_THRESHOLD, SYNC_FILE_BYTES, Cache
 from prowtui.errors import NotCached, NotFound, Unreachable
 from prowtui.sources.base import Entry, ObjectInfo
 from prowtui.sources.cached import CachedSource
@@ -311,10 +313,72 @@ def test_eviction_keeps_the_store_under_its_cap(tmp_path: Path, clock: Clock):
     assert cache.get("k0") is not None
 
 
+def _access_times(store: Path) -> dict[str, float]:
+    """access_time per key, read straight from diskcache's database."""
+    with sqlite3.connect(store / "cache.db") as con:
+        return dict(con.execute("SELECT key, access_time FROM Cache"))
+
+
+def test_reads_write_nothing_until_access_times_are_flushed(tmp_path: Path, clock: Clock):
+    store = tmp_path / "store"
+    cache = Cache(store, clock=clock)
+    cache.put("small", b"x", ttl=None)
+    cache.put("big", b"y" * (FILE_THRESHOLD + 1), ttl=None)
+    before = _access_times(store)
+    time.sleep(0.01)
+    for _ in range(3):
+        assert cache.get("small") is not None and cache.get("big") is not None
+    assert _access_times(store) == before  # no write per read
+    cache.close()
+    after = _access_times(store)
+    assert set(after) == set(before)  # the record and the big payload's data row
+    assert all(after[key] > before[key] for key in before)
+
+
+def test_eviction_by_another_process_sees_flushed_reads(tmp_path: Path, clock: Clock):
+    store = tmp_path / "store"
+    value = b"v" * (300 * 1024)
+    reader = Cache(store, max_size_mb=3, clock=clock)
+    for index in range(6):
+        reader.put(f"k{index}", value, ttl=None)
+    time.sleep(0.01)
+    assert reader.get("k0") is not None  # k0 is now the most recently used of the six
+    reader.close()
+    writer = Cache(store, max_size_mb=3, clock=clock)  # its own connection, like a process
+    for index in range(6, 12):
+        writer.put(f"k{index}", value, ttl=None)
+    assert writer.get("k1") is None and writer.get("k0") is not None
+
+
+async def test_aget_loads_a_file_payload_once_and_checks_it(tmp_path: Path, clock: Clock):
+    cache = Cache(tmp_path / "store", clock=clock)
+    payload = bytes(range(256)) * (SYNC_FILE_BYTES // 128)  # 2 MiB: past the event-loop limit
+    cache.put("big", payload, ttl=None)
+    loaded = await cache.aget("big", load=len(payload))
+    assert loaded is not None and loaded.inline == payload and loaded.file is not None
+    assert loaded.read() == payload and b"".join(loaded.chunks(1000)) == payload
+    by_path = await cache.aget("big")  # checksummed in a thread, then trusted this run
+    assert by_path is not None and by_path.inline is None and by_path.file == loaded.file
+    assert await cache.aget("big") is not None
+    by_path.file.write_bytes(payload[:-1] + b"!")  # damaged after it was checked
+    assert await cache.aget("big", load=len(payload)) is None  # a load always checks
+    assert cache.get("big") is None  # and the damaged entry is gone
+
+
+async def test_ranges_of_a_trusted_file_notice_a_rewrite(tmp_path: Path, clock: Clock):
+    cache = Cache(tmp_path / "store", clock=clock)
+    payload = b"z" * (2 * SYNC_FILE_BYTES)
+    cache.put("log", payload, ttl=None)
+    hit = await cache.aget("log")
+    assert hit is not None and hit.file is not None
+    hit.file.write_bytes(payload + b"more")  # another size: no longer the file checked
+    assert await cache.aget("log") is None
+
+
 _WRITER = """
 import sys
 from pathlib import Path
-from prowtui.cache import Cache
+from prowtui.cache import FILE_THRESHOLD, SYNC_FILE_BYTES, Cache
 
 store, name = Path(sys.argv[1]), sys.argv[2]
 cache = Cache(store, max_size_mb=512)

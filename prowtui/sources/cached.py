@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,12 @@ T = TypeVar("T")
 #: a job's expired walk is rebuilt from its builds' kept walks when at most this many of its
 #: directories have none (each is walked on its own); more, and the job is walked whole
 COMPOSE_MAX = 8
+
+#: a cached object streamed (or downloaded) from the cache is read into memory and verified
+#: in one pass up to this size; bigger ones are checksummed, then read in chunks
+STREAM_LOAD_BYTES = 16 << 20
+#: ``load`` for answers returned whole (listings, metadata, whole reads)
+_WHOLE = sys.maxsize
 
 _SEP = "\x1f"
 
@@ -87,7 +94,7 @@ def _info_from_json(data: dict[str, Any]) -> ObjectInfo:
 
 def _slice_hit(hit: Hit, start: int | None, end: int | None) -> bytes:
     """Bytes ``[start, end)`` of a cached payload (Python slice rules), seeking in files."""
-    if hit.file is None:
+    if hit.inline is not None or hit.file is None:
         return hit.read()[start:end]
     begin, stop, _ = slice(start, end).indices(hit.size)
     if stop <= begin:
@@ -170,13 +177,14 @@ class CachedSource:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    async def _lookup(self, key: str, path: str) -> Hit | None:
-        """A cached answer (stale ones too when offline); a remembered miss raises NotFound."""
+    async def _lookup(self, key: str, path: str, *, load: int = _WHOLE) -> Hit | None:
+        """A cached answer (stale ones too when offline); a remembered miss raises NotFound.
+        File payloads up to ``load`` bytes come back in memory (read and verified once)."""
         allow_stale = self.offline
-        hit = await asyncio.to_thread(self.cache.get, key, allow_stale=allow_stale)
+        hit = await self.cache.aget(key, allow_stale=allow_stale, load=load)
         if hit is not None:
             return hit
-        missing = await asyncio.to_thread(self.cache.get, "nf" + key, allow_stale=allow_stale)
+        missing = await self.cache.aget("nf" + key, allow_stale=allow_stale)
         if missing is not None:
             raise NotFound(missing.read().decode(errors="replace") or f"{path}: no such path", path)
         if self.offline:
@@ -211,17 +219,21 @@ class CachedSource:
                     await asyncio.to_thread(self.cache.put, "nf" + key, str(exc).encode(), ttl=keep)
                     raise
                 except Unreachable:
-                    stale = await asyncio.to_thread(self.cache.get, key, allow_stale=True)
+                    stale = await self.cache.aget(key, allow_stale=True, load=_WHOLE)
                     if stale is None:
                         raise
                     return stale.read()
                 keep = await ttl(payload)
-                await asyncio.to_thread(self.cache.put, key, payload, ttl=keep)
-                await asyncio.to_thread(self.cache.delete, "nf" + key)
+                await asyncio.to_thread(self._put_found, key, payload, keep)
                 return payload
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
+
+    def _put_found(self, key: str, payload: bytes, ttl: float | None) -> None:
+        """Keep a fetched answer and forget that it was ever missing (one worker hop)."""
+        self.cache.put(key, payload, ttl=ttl)
+        self.cache.delete("nf" + key)
 
     # -- Source protocol ---------------------------------------------------------------
 
@@ -240,8 +252,12 @@ class CachedSource:
 
         payload = await self._cached_call(self.key("ls", prefix), prefix, fetch, ttl)
         entries = [_row_to_entry(row) for row in json.loads(payload)]
-        if build_dir_of(prefix) == prefix and any(e.name == "finished.json" for e in entries):
-            self._finished.add(prefix)
+        if build_dir_of(prefix) == prefix:
+            # the finished-build decision is made once per build directory and run
+            if any(e.name == "finished.json" for e in entries):
+                self._finished.add(prefix)
+            else:
+                self._running[prefix] = self.cache.clock()
         return entries
 
     # -- recursive walk (GCS) ----------------------------------------------------------
@@ -275,7 +291,7 @@ class CachedSource:
                     entries.append(entry)
                     yield entry
             except Unreachable:
-                stale = await asyncio.to_thread(self.cache.get, key, allow_stale=True)
+                stale = await self.cache.aget(key, allow_stale=True, load=_WHOLE)
                 if stale is None or entries:
                     raise
                 for entry in _decode_entries(stale.read()):
@@ -315,7 +331,7 @@ class CachedSource:
         if self.offline or classify_path(prefix).kind != "job":
             return None
         key = self.key("walk", prefix)
-        if await asyncio.to_thread(self.cache.get, key, allow_stale=True) is None:
+        if await self.cache.aget(key, allow_stale=True) is None:
             return None  # never walked: one recursive listing beats a listing and the rest
         try:
             listing = await self.list(prefix)
@@ -324,7 +340,7 @@ class CachedSource:
         dirs = [e.path for e in listing if e.is_dir]
         kept: dict[str, list[Entry]] = {}
         for sub in dirs:
-            hit = await asyncio.to_thread(self.cache.get, self.key("walk", sub))
+            hit = await self.cache.aget(self.key("walk", sub), load=_WHOLE)
             if hit is not None:
                 kept[sub] = _decode_entries(hit.read())
         missing = [sub for sub in dirs if sub not in kept]
@@ -362,7 +378,8 @@ class CachedSource:
                 return await self.inner.read(path)
 
             return await self._cached_call(whole_key, path, fetch_whole, _constant(ttl))
-        hit = await asyncio.to_thread(self.cache.get, whole_key, allow_stale=self.offline)
+        # a range is cut from the cached file: checksummed once per run, never loaded whole
+        hit = await self.cache.aget(whole_key, allow_stale=self.offline)
         if hit is not None:
             return _slice_hit(hit, start, end)
         ttl = await self._ttl_before_fetch(path)
@@ -390,7 +407,7 @@ class CachedSource:
     async def stream(self, path: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         """Chunks from the cached copy, or from the server while a copy is written to the
         cache (kept only when the stream completes)."""
-        hit = await self._lookup(self.key("obj", path), path)
+        hit = await self._lookup(self.key("obj", path), path, load=STREAM_LOAD_BYTES)
         if hit is not None:
             for chunk in hit.chunks(chunk_size):
                 yield chunk
@@ -411,7 +428,7 @@ class CachedSource:
         """Chunks of ``path`` without keeping a copy: the cached one when there is one, else
         the server's, for a caller that hands the complete download to :meth:`store_file`
         (the log view). Offline, an uncached path raises ``NotCached``."""
-        hit = await self._lookup(self.key("obj", path), path)
+        hit = await self._lookup(self.key("obj", path), path, load=STREAM_LOAD_BYTES)
         if hit is not None:
             for chunk in hit.chunks(chunk_size):
                 yield chunk
