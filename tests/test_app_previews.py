@@ -188,7 +188,7 @@ async def test_binary_file_offers_load_anyway(tmp_path) -> None:
         await settle(pilot)
         main = app.main_screen
         assert main is not None and main.preview.preview_kind == "binary"
-        assert "2.0 KB" in str(main.preview.query_one(BinaryInfo).render())
+        assert "2.0 KiB" in str(main.preview.query_one(BinaryInfo).render())
         await pilot.press("enter")
         await pilot.press("L")
         await settle(pilot)

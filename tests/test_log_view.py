@@ -191,7 +191,7 @@ async def test_remote_first_screen_tail_then_complete(tmp_path: Path) -> None:
         await pilot.pause()
         assert screen_lines(view)[0] == "line 00000"
         assert panel.downloaded is not None and panel.downloaded < len(data)
-        assert "KB /" in str(panel.status.render())
+        assert "KiB /" in str(panel.status.render())
 
         view.focus()
         await pilot.press("G")

@@ -19,18 +19,11 @@ from prowtui.analysis.crawl import (
     ProgressCallback,
 )
 from prowtui.analysis.describe import describe
+from prowtui.prow.artifacts import WELL_KNOWN
 from prowtui.sources.base import Source, normalize_dir
 
 #: the paths whose presence share ``stats`` always reports, in this order
-PRESENCE_PATHS = (
-    "build-log.txt",
-    "finished.json",
-    "started.json",
-    "prowjob.json",
-    "podinfo.json",
-    "artifacts/",
-    "artifacts/build-resources/events.json",
-)
+PRESENCE_PATHS = WELL_KNOWN
 
 
 @dataclass

@@ -7,15 +7,7 @@ import json
 
 from prowtui.commands.common import fail
 from prowtui.errors import ProwtuiError
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+from prowtui.units import human_size
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -29,7 +21,7 @@ def _info(args: argparse.Namespace) -> int:
         print(json.dumps(info.to_json()))
     else:
         print(f"location: {info.location}")
-        print(f"size:     {_human(info.size_bytes)} ({info.size_bytes} bytes)")
+        print(f"size:     {human_size(info.size_bytes)} ({info.size_bytes} bytes)")
         print(f"entries:  {info.entries}")
     return 0
 

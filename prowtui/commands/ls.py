@@ -11,21 +11,10 @@ from prowtui.commands.common import add_source_args, run
 from prowtui.errors import NotFound, UsageError
 from prowtui.safetext import inert, inert_text
 from prowtui.sources.base import Entry, Source
+from prowtui.units import human_size
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-
-def human_size(size: int | None) -> str:
-    """``1.5 MiB``-style size; empty for directories."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover - loop always returns
 
 
 def register(subparsers: Any) -> None:

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from prowtui.commands.common import add_source_args, run
 from prowtui.safetext import inert, inert_text
+from prowtui.units import human_size
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -205,15 +206,6 @@ def _num(value: float | int | None) -> str:
     return f"{value:,.2f}"
 
 
-def human_bytes(size: float) -> str:
-    """1536 -> '1.5 KiB'."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"
-
-
 def histogram_rows(sizes: Sequence[int], width: int = 40) -> list[tuple[str, int, str]]:
     """``(bin label, builds, bar)`` for log sizes in power-of-4 byte bins."""
     if not sizes:
@@ -230,7 +222,7 @@ def histogram_rows(sizes: Sequence[int], width: int = 40) -> list[tuple[str, int
     rows = []
     for b in range(low, high + 1):
         n = counts.get(b, 0)
-        label = f"{human_bytes(4**b)} – {human_bytes(4 ** (b + 1))}"
+        label = f"{human_size(4**b)} – {human_size(4 ** (b + 1))}"
         bar = "█" * max(1 if n else 0, round(width * n / peak))
         rows.append((label, n, bar))
     return rows

@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from prowtui.app.widgets.bucket_tree import human_size
 from prowtui.safetext import inert
+from prowtui.units import human_size
 
 
 class BinaryInfo(Static, can_focus=True):

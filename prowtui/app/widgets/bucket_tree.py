@@ -23,6 +23,7 @@ from prowtui.errors import NotCached, ProwtuiError
 from prowtui.prow.jobs import classify_path
 from prowtui.safetext import inert
 from prowtui.sources.base import Entry, normalize_dir
+from prowtui.units import human_size
 
 #: result -> (symbol, style) of a build row
 RESULT_STYLES: dict[str, tuple[str, str]] = {
@@ -33,18 +34,6 @@ RESULT_STYLES: dict[str, tuple[str, str]] = {
     "PENDING": ("◷", "bold cyan"),
     "UNKNOWN": ("?", "dim"),
 }
-
-
-def human_size(size: int | None) -> str:
-    """``1.2 MB``-style size, empty for None."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
 
 
 @dataclass

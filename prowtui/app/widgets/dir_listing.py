@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from prowtui.app.widgets.bucket_tree import human_size
 from prowtui.app.widgets.cells import cell
 from prowtui.sources.base import Entry
+from prowtui.units import human_size
 
 
 class DirListing(DataTable[Text]):

@@ -33,6 +33,7 @@ from prowtui.logs.highlight import DEFAULT, ErrorPatterns, next_error
 from prowtui.logs.index import LineIndex
 from prowtui.logs.search import Query, filter_with_context, iter_hits
 from prowtui.safetext import inert
+from prowtui.units import human_size
 
 CONTEXT_LINES = 2
 
@@ -647,9 +648,9 @@ class LogStatus(Static):
             parts.append(inert(name))
         if downloaded is not None:
             if total is not None and downloaded < total:
-                parts.append(f"{_size(downloaded)} / {_size(total)}")
+                parts.append(f"{human_size(downloaded)} / {human_size(total)}")
             else:
-                parts.append(_size(downloaded))
+                parts.append(human_size(downloaded))
         if view is not None and view.index is not None:
             index = view.index
             lines = f"{index.line_count:,} lines"
@@ -671,15 +672,6 @@ class LogStatus(Static):
             parts.append(inert(error))
         self.set_class(bool(error), "-error")
         self.update(Text("  ·  ".join(parts)))
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
 
 
 def open_index(path: Path, *, growing: bool = False) -> LineIndex:

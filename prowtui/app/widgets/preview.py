@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from prowtui.app.services import Explorer, LogSettings, read_optional
 from prowtui.app.widgets.binary_info import BinaryInfo
-from prowtui.app.widgets.bucket_tree import NodeData, human_size, path_kind
+from prowtui.app.widgets.bucket_tree import NodeData, path_kind
 from prowtui.app.widgets.dir_listing import DirListing
 from prowtui.app.widgets.events_table import EventsView
 from prowtui.app.widgets.json_view import JsonView
@@ -22,6 +22,7 @@ from prowtui.errors import ParseError, ProwtuiError
 from prowtui.prow import artifacts, events, junit, metadata
 from prowtui.safetext import inert
 from prowtui.sources.base import Entry, normalize_dir
+from prowtui.units import human_size
 
 #: files parsed whole for a preview (events, junit, metadata, JSON) up to this size
 PARSE_LIMIT = 32 << 20

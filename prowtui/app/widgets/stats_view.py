@@ -11,8 +11,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from prowtui.app.widgets.bucket_tree import RESULT_STYLES, human_size
+from prowtui.app.widgets.bucket_tree import RESULT_STYLES
 from prowtui.safetext import inert
+from prowtui.units import human_size
 
 BAR_WIDTH = 30
 #: how many entry combinations are listed per block
