@@ -9,8 +9,10 @@ Each run is a real ``python -m prowtui`` subprocess with its own cache directory
 Target: warm makes no request for finished builds and is at least 10x faster than cold.
 
 Two more figures put the CLI numbers in context: the same command over a local directory
-mirror (no network, no cache: the floor a warm run cannot beat, since interpreter start-up,
-pandas import and export's parsing and parquet writing remain), and the job crawl alone
+mirror (no network, no cache: what remains once fetching costs nothing, i.e. interpreter
+start-up, imports, and for export its parsing and parquet writing; a warm run can come in
+slightly under it, as the cache hands back whole objects from one SQLite query or one file
+read where the local source lists and opens files in worker threads), and the job crawl alone
 in-process (``job_stats`` through ``CachedSource(GcswebSource)``), cold then warm.
 """
 

@@ -114,6 +114,10 @@ class Hit:
     def chunks(self, chunk_size: int = _CHUNK) -> Iterator[bytes]:
         """The payload in chunks (a file-backed payload is not read into memory at once)."""
         if self.inline is not None:
+            if len(self.inline) <= chunk_size:  # the usual case: no copy
+                if self.inline:
+                    yield self.inline
+                return
             for offset in range(0, len(self.inline), chunk_size):
                 yield self.inline[offset : offset + chunk_size]
             return
@@ -491,18 +495,18 @@ def _record(header: dict[str, Any], payload: bytes) -> bytes:
 def _parse_record(record: object) -> tuple[dict[str, Any], bytes | None] | None:
     if not isinstance(record, bytes) or not record.startswith(_MAGIC):
         return None
-    head, sep, payload = record[len(_MAGIC) :].partition(b"\n")
-    if not sep:
+    newline = record.find(b"\n", len(_MAGIC))  # the payload is sliced out once, not copied twice
+    if newline < 0:
         return None
     try:
-        header = json.loads(head)
+        header = json.loads(record[len(_MAGIC) : newline])
     except ValueError:
         return None
     if not isinstance(header, dict) or not {"s", "n", "t"} <= header.keys():
         return None
     if not isinstance(header["t"], (int, float)) or not isinstance(header["n"], int):
         return None
-    return header, (None if header.get("f") else payload)
+    return header, (None if header.get("f") else record[newline + 1 :])
 
 
 def _file_signature(path: Path) -> tuple[int, ...] | None:
