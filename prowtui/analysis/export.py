@@ -14,6 +14,8 @@ in ``failures.parquet`` (written on every run; empty when nothing failed).
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -23,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -100,10 +101,38 @@ FAILURES_SCHEMA = pa.schema(
 
 
 def _build_logs_schema() -> pa.Schema:
-    """``log`` plus the index ``build_id``, with the pandas metadata that restores the index."""
-    sample = pd.DataFrame({"log": ["x"]}, index=pd.Index(["1"], name="build_id"))
-    pandas_meta = pa.Schema.from_pandas(sample).metadata
-    return pa.schema([("log", pa.string()), ("build_id", pa.string())], metadata=pandas_meta)
+    """``log`` plus the index ``build_id``, with the pandas metadata that restores the index.
+
+    The metadata is written out here (pandas' documented ``pandas`` schema key) rather than
+    taken from ``Schema.from_pandas``, so that exporting never imports pandas (half a second
+    of every run); ``pd.read_parquet`` gives back a frame indexed by ``build_id``.
+    """
+
+    def column(name: str | None) -> dict[str, Any]:
+        return {
+            "name": name,
+            "field_name": name,
+            "pandas_type": "unicode",
+            "numpy_type": "object",
+            "metadata": None if name else {"encoding": "UTF-8"},
+        }
+
+    try:
+        pandas_version = importlib.metadata.version("pandas")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+        pandas_version = "2.0.0"
+    pandas_meta = {
+        "index_columns": ["build_id"],
+        "column_indexes": [column(None)],
+        "columns": [column("log"), column("build_id")],
+        "attributes": {},
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": pandas_version,
+    }
+    return pa.schema(
+        [("log", pa.string()), ("build_id", pa.string())],
+        metadata={b"pandas": json.dumps(pandas_meta).encode()},
+    )
 
 
 BUILD_LOGS_SCHEMA = _build_logs_schema()
