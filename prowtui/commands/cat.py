@@ -8,9 +8,8 @@ import re
 import sys
 from typing import Any
 
-from prowtui.commands.common import add_source_args, run
+from prowtui.commands.common import add_source_args, run, usage_error
 from prowtui.errors import UsageError
-from prowtui.safetext import inert
 
 _RANGE = re.compile(r"^(\d+)-(\d*)$")
 
@@ -57,11 +56,9 @@ def main(args: argparse.Namespace) -> int:
     try:
         spec, path = resolve_target(args.source, args.path)
     except UsageError as exc:
-        print(f"prowtui cat: error: {inert(str(exc))}", file=sys.stderr)
-        return 2
+        return usage_error(str(exc), "cat")
     if not path or path.endswith("/"):
-        print(f"prowtui cat: error: {inert(path or '/')} is a directory", file=sys.stderr)
-        return 2
+        return usage_error(f"{path or '/'} is a directory", "cat")
     out = sys.stdout.buffer
 
     async def body() -> int:

@@ -26,11 +26,24 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true", help="answer from the on-disk cache only")
 
 
-def fail(message: str) -> int:
-    """Print a one-line error (made inert) to stderr and return exit code 1."""
-    first_line = inert(str(message).strip().splitlines()[0] if str(message).strip() else "error")
-    print(f"prowtui: error: {first_line}", file=sys.stderr)
+def _report(message: str, command: str) -> None:
+    """Print the first line of ``message`` (made inert) as ``prowtui[ COMMAND]: error: ...``."""
+    text = str(message).strip()
+    first_line = inert(text.splitlines()[0] if text else "error")
+    prog = f"prowtui {command}" if command else "prowtui"
+    print(f"{prog}: error: {first_line}", file=sys.stderr)
+
+
+def fail(message: str, command: str = "") -> int:
+    """Report a failure (not found, refused, unreachable, bad data); exit code 1."""
+    _report(message, command)
     return 1
+
+
+def usage_error(message: str, command: str = "") -> int:
+    """Report bad usage (a malformed source, URL or range); exit code 2."""
+    _report(message, command)
+    return 2
 
 
 def run(main: Callable[[], Awaitable[T]]) -> T | int:

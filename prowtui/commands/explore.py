@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from prowtui.commands.common import add_source_args, fail
+from prowtui.commands.common import add_source_args, fail, usage_error
 from prowtui.errors import ProwtuiError, UsageError
-from prowtui.safetext import inert
 
 if TYPE_CHECKING:
     from prowtui.app import ProwtuiApp
@@ -46,16 +44,9 @@ def main(argv: Sequence[str]) -> int:
 
     try:
         spec, path = resolve_target(args.source, args.target)
-    except UsageError as exc:
-        print(f"prowtui: error: {inert(str(exc))}", file=sys.stderr)
-        return 2
-    except ProwtuiError as exc:
-        return fail(str(exc))
-    try:
         source = open_source(spec, offline=args.offline)
     except UsageError as exc:
-        print(f"prowtui: error: {inert(str(exc))}", file=sys.stderr)
-        return 2
+        return usage_error(str(exc))
     except ProwtuiError as exc:
         return fail(str(exc))
     try:

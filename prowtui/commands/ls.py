@@ -7,9 +7,9 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, run
+from prowtui.commands.common import add_source_args, run, usage_error
 from prowtui.errors import NotFound, UsageError
-from prowtui.safetext import inert, inert_text
+from prowtui.safetext import inert_text
 from prowtui.sources.base import Entry, Source
 from prowtui.units import human_size
 
@@ -69,8 +69,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         spec, path = resolve_target(args.source, args.path)
     except UsageError as exc:
-        print(f"prowtui ls: error: {inert(str(exc))}", file=sys.stderr)
-        return 2
+        return usage_error(str(exc), "ls")
 
     async def body() -> int:
         source = open_source(spec, offline=args.offline)
