@@ -10,16 +10,58 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Generic, TypeVar
 
 from prowtui.errors import NotFound, ProwtuiError
 from prowtui.logs.ansi import LINE_LIMIT
 from prowtui.logs.highlight import DEFAULT, DEFAULT_PATTERNS, ErrorPatterns
 from prowtui.sources.base import Entry, Source, normalize_dir
 
+T = TypeVar("T")
+
 #: how many build results are read at the same time
 BUILD_READ_CONCURRENCY = 8
 #: JSON metadata files above this size are not parsed for a build row
 METADATA_READ_LIMIT = 4 << 20
+
+
+class _SingleFlight(Generic[T]):
+    """Values keyed by directory path, each computed at most once until forgotten.
+
+    Concurrent callers asking for the same key share one in-flight task; a computation that
+    raises is not kept, so the next call tries again.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[str, T] = {}
+        self._pending: dict[str, asyncio.Task[T]] = {}
+
+    def cached(self, path: str) -> T | None:
+        return self._done.get(normalize_dir(path))
+
+    async def get(self, path: str, compute: Callable[[str], Awaitable[T]]) -> T:
+        key = normalize_dir(path)
+        if key in self._done:
+            return self._done[key]
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._run(key, compute))
+            self._pending[key] = task
+        return await asyncio.shield(task)
+
+    async def _run(self, key: str, compute: Callable[[str], Awaitable[T]]) -> T:
+        try:
+            value = await compute(key)
+            self._done[key] = value
+            return value
+        finally:
+            self._pending.pop(key, None)
+
+    def forget(self, path: str) -> None:
+        """Drop ``path`` and every key below it."""
+        key = normalize_dir(path)
+        for cached in [p for p in self._done if p.startswith(key)]:
+            del self._done[cached]
 
 
 class ListingCache:
@@ -31,40 +73,25 @@ class ListingCache:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self._done: dict[str, list[Entry]] = {}
-        self._pending: dict[str, asyncio.Task[list[Entry]]] = {}
+        self._memo: _SingleFlight[list[Entry]] = _SingleFlight()
         #: number of listings actually sent to the source (for tests and the status line)
         self.requests = 0
 
     def cached(self, path: str) -> list[Entry] | None:
         """The listing of ``path`` if it was already fetched."""
-        return self._done.get(normalize_dir(path))
+        return self._memo.cached(path)
 
     async def get(self, path: str) -> list[Entry]:
         """The listing of ``path``, fetched at most once until :meth:`forget`."""
-        key = normalize_dir(path)
-        if key in self._done:
-            return self._done[key]
-        task = self._pending.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._fetch(key))
-            self._pending[key] = task
-        return await asyncio.shield(task)
+        return await self._memo.get(path, self._fetch)
 
     async def _fetch(self, key: str) -> list[Entry]:
-        try:
-            self.requests += 1
-            entries = await self.source.list(key)
-            self._done[key] = entries
-            return entries
-        finally:
-            self._pending.pop(key, None)
+        self.requests += 1
+        return await self.source.list(key)
 
     def forget(self, path: str) -> None:
         """Drop the cached listing of ``path`` and of every directory below it."""
-        key = normalize_dir(path)
-        for cached in [p for p in self._done if p.startswith(key)]:
-            del self._done[cached]
+        self._memo.forget(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +154,14 @@ async def read_build_summary(source: Source, build_path: str) -> BuildSummary:
     return BuildSummary(metadata.build_result(finished), started_at)
 
 
+class _ReadFailed(Exception):
+    """A build's summary could not be read; carries the summary that says why."""
+
+    def __init__(self, summary: BuildSummary) -> None:
+        super().__init__(summary.error)
+        self.summary = summary
+
+
 class BuildResultCache:
     """Build results read concurrently (bounded) and cached for the whole run."""
 
@@ -139,41 +174,30 @@ class BuildResultCache:
         self.source = source
         self._reader = reader
         self._limit = asyncio.Semaphore(concurrency)
-        self._results: dict[str, BuildSummary] = {}
-        self._pending: dict[str, asyncio.Task[BuildSummary]] = {}
+        self._memo: _SingleFlight[BuildSummary] = _SingleFlight()
 
     def cached(self, build_path: str) -> BuildSummary | None:
         """The summary of a build if it was already read."""
-        return self._results.get(normalize_dir(build_path))
+        return self._memo.cached(build_path)
 
     async def get(self, build_path: str) -> BuildSummary:
         """The summary of a build, read at most once per run (errors are not cached)."""
-        key = normalize_dir(build_path)
-        if key in self._results:
-            return self._results[key]
-        task = self._pending.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._read(key))
-            self._pending[key] = task
-        return await asyncio.shield(task)
+        try:
+            return await self._memo.get(build_path, self._read)
+        except _ReadFailed as failed:
+            return failed.summary
 
     async def _read(self, key: str) -> BuildSummary:
-        try:
-            async with self._limit:
-                try:
-                    summary = await self._reader(self.source, key)
-                except ProwtuiError as exc:
-                    return BuildSummary("UNKNOWN", None, str(exc))
-            self._results[key] = summary
-            return summary
-        finally:
-            self._pending.pop(key, None)
+        async with self._limit:
+            try:
+                return await self._reader(self.source, key)
+            except ProwtuiError as exc:
+                # shown, but raised through the memo so that it is not kept
+                raise _ReadFailed(BuildSummary("UNKNOWN", None, str(exc))) from exc
 
     def forget(self, path: str) -> None:
         """Drop cached results at or below ``path``."""
-        key = normalize_dir(path)
-        for cached in [p for p in self._results if p.startswith(key)]:
-            del self._results[cached]
+        self._memo.forget(path)
 
 
 @dataclass(frozen=True, slots=True)
