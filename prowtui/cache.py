@@ -17,23 +17,38 @@ least-recently-used policy writes the access time in a transaction on every read
 times are kept in memory and written in one transaction (:meth:`Cache.flush_access`) before
 this process culls, every :data:`ACCESS_FLUSH_SECONDS` or :data:`ACCESS_FLUSH_ENTRIES`, and at
 close, so eviction still drops what was least recently used.
+
+Writes leave the request path (:meth:`Cache.put_later`): a small payload is visible to this
+process's lookups at once and written by a background writer thread, many to a transaction
+(what gathered while the previous batch was written, or within :data:`BATCH_LINGER_SECONDS`),
+so a crawl pays neither a commit per answer nor a hop to a worker thread per answer. The
+writer is a daemon that exits when idle; :meth:`Cache.flush` and :meth:`Cache.close` wait for
+what is queued, and an ``atexit`` hook flushes every cache before the interpreter exits. It
+takes the cache's small lock only to hand entries over, never while it writes, and enqueueing
+(a ``queue.SimpleQueue``) takes no lock at all, so a finalizer or garbage collection in
+another thread never waits on it. SQLite's own locking keeps several processes safe, as for
+every other write; a child process made by ``fork`` starts with an empty queue and its own
+writer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
 import pickle
+import queue
 import shutil
 import sqlite3
 import tempfile
 import threading
 import time
+import weakref
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,6 +69,12 @@ SYNC_FILE_BYTES = 1 << 20
 ACCESS_FLUSH_ENTRIES = 1024
 #: ... or when the oldest is this old (seconds)
 ACCESS_FLUSH_SECONDS = 5.0
+#: the background writer writes at most this many entries in one transaction ...
+BATCH_MAX = 512
+#: ... and after the first waits this long for more to join it (seconds)
+BATCH_LINGER_SECONDS = 0.02
+#: an idle writer thread exits after this long (a new put starts another)
+WRITER_IDLE_SECONDS = 2.0
 _SELECT = (
     "SELECT key, mode, filename, value FROM Cache WHERE key IN (?, ?) AND raw = 1"
     " AND (expire_time IS NULL OR expire_time > ?)"
@@ -138,6 +159,45 @@ class _Found:
     file: Path | None
 
 
+@dataclass(eq=False, slots=True)
+class _Write:
+    """A payload waiting for the background writer (visible to lookups meanwhile)."""
+
+    key: str
+    record: bytes
+    header: dict[str, Any]
+    payload: bytes
+    #: keys deleted in the same transaction (e.g. the "missing" marker of a path now found)
+    forget: tuple[str, ...] = ()
+
+
+@dataclass(eq=False, slots=True)
+class _Flush:
+    """A marker: the writer sets ``done`` once everything queued before it is written."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+#: every open cache, flushed at interpreter exit
+_LIVE: weakref.WeakSet[Cache] = weakref.WeakSet()
+
+
+def _flush_all_at_exit() -> None:
+    for cache in list(_LIVE):
+        with contextlib.suppress(Exception):
+            cache.flush(timeout=30.0)
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_LIVE):
+        cache._forget_writer()
+
+
+atexit.register(_flush_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def checksum(data: bytes, previous: int = 0) -> int:
     """CRC-32 of ``data`` (chainable over chunks)."""
     return zlib.crc32(data, previous)
@@ -178,6 +238,13 @@ class Cache:
         self._access_lock = threading.Lock()
         #: data files checksummed in this run -> their signature then (see :meth:`_trusted`)
         self._verified: dict[Path, tuple[int, ...]] = {}
+        #: key -> the write queued for it (what lookups answer until it is written)
+        self._pending: dict[str, _Write] = {}
+        self._queue: queue.SimpleQueue[_Write | _Flush] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        #: guards starting the writer and handing entries over; reentrant, held for microseconds
+        self._writer_lock = threading.RLock()
+        _LIVE.add(self)
 
     def _open(self) -> diskcache.Cache | None:
         settings: dict[str, Any] = {
@@ -238,6 +305,9 @@ class Cache:
         store = self._store
         if store is None:
             return None
+        queued = self._pending.get(key)
+        if queued is not None:
+            return self._found_queued(queued, allow_stale)
         data_key = key + _DATA_SUFFIX
         try:
             # diskcache's get() writes the access time on every read; read its table directly
@@ -275,6 +345,15 @@ class Cache:
         else:
             self._touch(key)
         return _Found(key, header, fresh, inline, file)
+
+    def _found_queued(self, queued: _Write, allow_stale: bool) -> _Found | None:
+        """A lookup answered by a write still queued for the background writer."""
+        header = queued.header
+        ttl = header.get("ttl")
+        fresh = ttl is None or self.clock() - header["t"] <= ttl
+        if not fresh and not allow_stale:
+            return None
+        return _Found(queued.key, header, fresh, queued.payload, None)
 
     def _verify(self, found: _Found, load: int) -> Hit | None:
         """The checked payload of ``found``; None (and the entry deleted) when it is damaged."""
@@ -358,6 +437,8 @@ class Cache:
         store = self._store
         if store is None:
             return
+        with self._writer_lock:
+            self._pending.pop(key, None)
         header = {"s": checksum(data), "n": len(data), "t": self.clock(), "ttl": ttl}
         try:
             if len(data) >= FILE_THRESHOLD:
@@ -370,6 +451,117 @@ class Cache:
         except STORE_ERRORS:
             self.delete(key)
         self._trim()
+
+    def put_later(
+        self, key: str, data: bytes, *, ttl: float | None, forget: Iterable[str] = ()
+    ) -> None:
+        """:meth:`put` without waiting (write-behind): lookups in this process see ``data`` at
+        once, the background writer stores it with others in one transaction. ``forget``
+        names keys to delete in that transaction. Payloads of :data:`FILE_THRESHOLD` bytes or
+        more, which live in files, are written at once."""
+        if self._store is None:
+            return
+        if len(data) >= FILE_THRESHOLD:
+            self.put(key, data, ttl=ttl)
+            for other in forget:
+                self.delete(other)
+            return
+        header = {"s": checksum(data), "n": len(data), "t": self.clock(), "ttl": ttl}
+        write = _Write(key, _record(header, data), header, data, tuple(forget))
+        self._pending[key] = write  # a dict store: atomic, no lock
+        self._queue.put(write)  # SimpleQueue.put is reentrant: safe from any thread or finalizer
+        if self._writer is None:
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_behind, name="prowtui-cache-writer", daemon=True
+                )
+                self._writer.start()
+
+    def _forget_writer(self) -> None:
+        """After ``fork``: the child has no writer thread and does not write the parent's queue."""
+        self._writer = None
+        self._writer_lock = threading.RLock()
+        self._queue = queue.SimpleQueue()
+        self._pending = {}
+
+    def _write_behind(self) -> None:
+        """The writer thread: batches of queued writes, one transaction each, until idle."""
+        while True:
+            try:
+                first = self._queue.get(timeout=WRITER_IDLE_SECONDS)
+            except queue.Empty:
+                # step down, then look again: a put that saw no writer starts one itself
+                self._writer = None
+                if self._queue.empty():
+                    return
+                with self._writer_lock:
+                    if self._writer is not None:
+                        return  # a put started another writer meanwhile
+                    self._writer = threading.current_thread()
+                continue
+            batch = [first]
+            if isinstance(first, _Write):
+                deadline = time.monotonic() + BATCH_LINGER_SECONDS
+                while len(batch) < BATCH_MAX and not isinstance(batch[-1], _Flush):
+                    left = deadline - time.monotonic()
+                    try:
+                        batch.append(
+                            self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                        )
+                    except queue.Empty:
+                        break
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: list[_Write | _Flush]) -> None:
+        """Write ``batch`` in one transaction (best effort: a store error drops it), then wake
+        whoever waits on a flush marker in it."""
+        writes = [item for item in batch if isinstance(item, _Write)]
+        store = self._store
+        try:
+            if writes and store is not None:
+                with contextlib.suppress(*STORE_ERRORS), store.transact():
+                    for write in writes:
+                        if self._pending.get(write.key) is not write:
+                            continue  # deleted or written again since
+                        store.set(write.key, write.record)
+                        for other in (write.key + _DATA_SUFFIX, *write.forget):
+                            store.delete(other)
+                self._trim()
+        finally:
+            with self._writer_lock:
+                for write in writes:
+                    if self._pending.get(write.key) is write:
+                        del self._pending[write.key]
+            for item in batch:
+                if isinstance(item, _Flush):
+                    item.done.set()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every write queued so far is stored (written here if no writer runs)."""
+        if not self._pending and self._queue.empty():
+            return
+        marker = _Flush()
+        self._queue.put(marker)
+        writer = self._writer
+        if writer is None or not writer.is_alive() or writer is threading.current_thread():
+            self._drain()
+        else:
+            marker.done.wait(timeout)
+
+    def _drain(self) -> None:
+        """Write everything queued on the calling thread (no writer thread is running)."""
+        batch: list[_Write | _Flush] = []
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            self._write_batch(batch)
 
     def _trim(self) -> None:
         """Evict least-recently-used entries while the store is over its size cap."""
@@ -388,6 +580,8 @@ class Cache:
         path of the stored copy, or None when it could not be stored. ``crc`` (from
         :func:`checksum` over the bytes) saves reading the file once more."""
         store = self._store
+        with self._writer_lock:
+            self._pending.pop(key, None)
         try:
             if store is None:
                 return None
@@ -445,12 +639,15 @@ class Cache:
         store = self._store
         if store is None:
             return
+        with self._writer_lock:
+            self._pending.pop(key, None)
         for name in (key, key + _DATA_SUFFIX):
             with contextlib.suppress(*STORE_ERRORS):
                 store.delete(name)
 
     def info(self) -> CacheInfo:
         """Location, bytes on disk and number of entries."""
+        self.flush()
         store = self._store
         if store is None:
             return CacheInfo(self.location, _du(self.location), 0)
@@ -463,6 +660,8 @@ class Cache:
     def clear(self) -> int:
         """Remove every entry; return how many there were."""
         before = self.info().entries
+        with self._writer_lock:
+            self._pending.clear()
         with self._access_lock:
             self._access.clear()
         self._verified.clear()
@@ -474,8 +673,9 @@ class Cache:
         return before
 
     def close(self) -> None:
-        """Write pending access times and close the database connections (they reopen on
-        next use)."""
+        """Write queued entries and pending access times and close the database connections
+        (they reopen on next use)."""
+        self.flush()
         self.flush_access()
         if self._store is not None:
             with contextlib.suppress(*STORE_ERRORS):

@@ -255,6 +255,7 @@ async def test_corrupted_entries_are_fetched_again(bucket: Path, tmp_path: Path,
     await source.list("logs/job/1/")
     await source.read("logs/job/1/build-log.txt")
     await source.read("logs/job/1/started.json")
+    source.cache.flush()  # the background writer has stored what was fetched
     # flip bytes of the big object's file and of a small inline entry
     big = source.cache.get(source.key("obj", "logs/job/1/build-log.txt"))
     assert big is not None and big.file is not None

@@ -138,27 +138,70 @@ def test_placeholder_rows_and_dir_icon_without_slash() -> None:
     assert [e.path for e in page.entries] == ["p/artifacts/", "p/build-log.txt", "p/d/"]
 
 
+WHEN = datetime(2025, 1, 14, 8, 3, 27, tzinfo=UTC)
+#: every layout gcsweb printed: RFC1123 (modern), ``02 Jan 2006 15:04:05`` (legacy, and modern
+#: pages in 2020, whose ``01 Jan 2006 15:04:05`` layout prints the same shape)
+LAYOUTS = {
+    "rfc1123": "Tue, 14 Jan 2025 08:03:27 UTC",
+    "rfc1123-gmt": "Tue, 14 Jan 2025 08:03:27 GMT",
+    "rfc1123z": "Tue, 14 Jan 2025 09:03:27 +0100",
+    "day-month-year": "14 Jan 2025 08:03:27",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("generation", ["modern", "legacy", "unknown"])
+def test_every_layout_parses_whatever_the_generation(layout: str, generation: str) -> None:
+    assert parse_modified(LAYOUTS[layout], generation) == WHEN  # type: ignore[arg-type]
+    assert parse_modified(f"  {LAYOUTS[layout]}\n", generation) == WHEN  # type: ignore[arg-type]
+
+
+def test_gcsweb_2020_unit_test_date_on_a_modern_page() -> None:
+    # gcsweb's own test at test-infra 4298e57d66 expected "01 Jan 2000 00:00:00" on a modern page
+    assert parse_modified("01 Jan 2000 00:00:00", "modern") == datetime(2000, 1, 1, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    ("text", "generation", "expected"),
+    "text",
     [
-        ("Tue, 14 Jan 2025 08:03:27 UTC", "modern", datetime(2025, 1, 14, 8, 3, 27, tzinfo=UTC)),
-        ("Tue, 14 Jan 2025 08:03:27 GMT", "unknown", datetime(2025, 1, 14, 8, 3, 27, tzinfo=UTC)),
-        ("14 Jan 2025 08:03:27", "legacy", datetime(2025, 1, 14, 8, 3, 27, tzinfo=UTC)),
-        ("08 Aug 2023 13:14:15", "modern", None),  # the 2020-09 bug layout on a modern page
-        ("<unknown>", "legacy", None),
-        ("-", "modern", None),
-        ("31 Feb 2025 08:03:27", "legacy", None),
-        ("Tue, 14 Foo 2025 08:03:27 UTC", "modern", None),
+        "<unknown>",
+        "-",
+        "",
+        "31 Feb 2025 08:03:27",
+        "Tue, 14 Foo 2025 08:03:27 UTC",
+        "Tue, 14 Jan 2025 08:03:27 PST",  # a zone that cannot be placed
+        "14 Jan 2025 25:03:27",
+        "2025-01-14T08:03:27Z",
+        "14 Jan 25 08:03:27",
     ],
 )
-def test_parse_modified(text: str, generation: str, expected: datetime | None) -> None:
-    assert parse_modified(text, generation) == expected  # type: ignore[arg-type]
+def test_a_date_in_no_layout_is_none(text: str) -> None:
+    for generation in ("modern", "legacy", "unknown"):
+        assert parse_modified(text, generation) is None  # type: ignore[arg-type]
 
 
-def test_bug_layout_date_on_a_modern_page_is_unknown() -> None:
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("generation", ["modern", "legacy"])
+def test_pages_of_either_generation_carry_any_layout(layout: str, generation: str) -> None:
+    prefix = "logs/job/1/"
+    page = render(generation, prefix, ["artifacts/"], ["a.txt", "b.txt"])
+    stamp = "Tue, 14 Jan 2025 08:03:27 UTC" if generation == "modern" else "14 Jan 2025 08:03:27"
+    first, _, rest = page.partition(stamp)
+    page = first + LAYOUTS[layout] + rest.replace(stamp, "&lt;unknown&gt;")
+    listing = parse_listing(page, prefix)
+    assert listing.generation == generation
+    assert [(e.name, e.updated) for e in listing.entries] == [
+        ("artifacts/", None),
+        ("a.txt", WHEN),
+        ("b.txt", None),  # no layout: None, and the listing still stands
+    ]
+
+
+def test_day_month_year_on_the_logjuicer_modern_page() -> None:
     html = LOGJUICER.replace("Thu, 10 Aug 2023 13:14:15 UTC", "08 Aug 2023 13:14:15")
     page = parse_listing(html, "p/")
-    assert page.generation == "modern" and page.entries[1].updated is None
+    assert page.generation == "modern"
+    assert page.entries[1].updated == datetime(2023, 8, 8, 13, 14, 15, tzinfo=UTC)
 
 
 def test_unknown_date_and_bad_size_in_legacy_page() -> None:

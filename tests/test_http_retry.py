@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from email.utils import formatdate
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 from prowtui.errors import AccessDenied, BadResponse, NotFound, Unreachable
@@ -191,14 +191,45 @@ async def test_stream_resumes_without_repeating_bytes(make_source) -> None:
     assert b"".join(chunks) == BODY
 
 
-async def test_connection_refused_is_unreachable() -> None:
+def _refused_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (bound once, then released)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    policy = RetryPolicy(attempts=2, initial_wait=0.001)
+        return probe.getsockname()[1]
+
+
+async def test_connection_refused_is_retried_once_at_most() -> None:
+    policy = RetryPolicy(attempts=5, initial_wait=0.2, max_wait=0.2)
+    started = time.monotonic()
     async with make_client(timeout=1.0) as client:
         with pytest.raises(Unreachable, match=r"cannot connect .* after 2 attempts"):
-            await fetch(client, "GET", f"http://127.0.0.1:{port}/x", policy=policy)
+            await fetch(client, "GET", f"http://127.0.0.1:{_refused_port()}/x", policy=policy)
+    assert time.monotonic() - started < 1.0  # one wait of 0.1-0.2 s, not four
+
+
+async def test_a_name_that_does_not_resolve_is_retried_once_at_most() -> None:
+    policy = RetryPolicy(attempts=5, initial_wait=0.2, max_wait=0.2)
+    source = GcswebSource("http://name.invalid", "b", retry=policy, timeout=5.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(Unreachable, match=r"name\.invalid.*cannot connect.* after 2 attempts"):
+            await source.list("logs/")
+        with pytest.raises(Unreachable, match="after 2 attempts"):
+            [chunk async for chunk in source.stream("logs/x.txt")]
+    finally:
+        await source.aclose()
+    assert time.monotonic() - started < 5.0
+
+
+async def test_a_refused_gcsweb_fails_fast_with_the_default_policy() -> None:
+    source = GcswebSource(f"http://127.0.0.1:{_refused_port()}", "b")  # 5 attempts, 0.5 s on
+    started = time.monotonic()
+    try:
+        with pytest.raises(Unreachable, match="after 2 attempts"):
+            await source.list("logs/")
+    finally:
+        await source.aclose()
+    assert time.monotonic() - started < 2.0  # was 0.5 + 1 + 2 + 4 s of backoff
 
 
 async def test_client_identifies_itself(make_source) -> None:
@@ -234,7 +265,7 @@ async def test_make_retrying_retries_transient_errors_only() -> None:
         nonlocal calls
         calls += 1
         if calls < 3:
-            raise httpx.ReadTimeout("slow")
+            raise aiohttp.SocketTimeoutError("slow")
         return "done"
 
     async for attempt in make_retrying(FAST):

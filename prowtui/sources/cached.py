@@ -7,11 +7,17 @@ is finished is decided from its own listing (one per build, itself cached) *befo
 in it is fetched, so a log read while the build ran is never kept forever. Missing paths are
 remembered the same way. When the server is unreachable, or in offline mode, stale entries
 still answer; offline, a path never fetched raises :class:`NotCached`.
+
+Answers fetched from the inner source are handed to the cache's background writer
+(:meth:`~prowtui.cache.Cache.put_later`): the request path never waits for SQLite, and a
+crawl's answers are written many to a transaction. Small streamed objects are kept the same
+way; bigger ones go through a file on the cache's file system.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -20,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from prowtui.cache import Cache, Hit, checksum
+from prowtui.cache import FILE_THRESHOLD, Cache, Hit, checksum
 from prowtui.errors import NotCached, NotFound, Unreachable
 from prowtui.prow.jobs import classify_path
 from prowtui.sources.base import Entry, ObjectInfo, Source, normalize_dir
@@ -206,17 +212,19 @@ class CachedSource:
         hit = await self._lookup(key, path)
         if hit is not None:
             return hit.read()
+        contended = key in self._locks  # another task of this process is fetching it
         lock = self._lock(key)
         try:
             async with lock:
-                hit = await self._lookup(key, path)
-                if hit is not None:
-                    return hit.read()
+                if contended:
+                    hit = await self._lookup(key, path)
+                    if hit is not None:
+                        return hit.read()
                 try:
                     payload = await fetch()
                 except NotFound as exc:
                     keep = await ttl(b"")
-                    await asyncio.to_thread(self.cache.put, "nf" + key, str(exc).encode(), ttl=keep)
+                    self.cache.put_later("nf" + key, str(exc).encode(), ttl=keep)
                     raise
                 except Unreachable:
                     stale = await self.cache.aget(key, allow_stale=True, load=_WHOLE)
@@ -224,16 +232,12 @@ class CachedSource:
                         raise
                     return stale.read()
                 keep = await ttl(payload)
-                await asyncio.to_thread(self._put_found, key, payload, keep)
+                # kept, and no longer remembered as missing, by the background writer
+                self.cache.put_later(key, payload, ttl=keep, forget=("nf" + key,))
                 return payload
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
-
-    def _put_found(self, key: str, payload: bytes, ttl: float | None) -> None:
-        """Keep a fetched answer and forget that it was ever missing (one worker hop)."""
-        self.cache.put(key, payload, ttl=ttl)
-        self.cache.delete("nf" + key)
 
     # -- Source protocol ---------------------------------------------------------------
 
@@ -241,9 +245,12 @@ class CachedSource:
         """A listing, through the cache."""
         prefix = normalize_dir(path)
 
+        fetched: list[Entry] | None = None
+
         async def fetch() -> bytes:
-            entries = await self.inner.list(prefix)
-            return json.dumps([_entry_to_row(e) for e in entries]).encode()
+            nonlocal fetched
+            fetched = await self.inner.list(prefix)
+            return _encode_entries(fetched)
 
         async def ttl(payload: bytes) -> float | None:
             if build_dir_of(prefix) == prefix and payload:
@@ -251,7 +258,8 @@ class CachedSource:
             return await self._ttl_for(prefix)
 
         payload = await self._cached_call(self.key("ls", prefix), prefix, fetch, ttl)
-        entries = [_row_to_entry(row) for row in json.loads(payload)]
+        # what was just fetched is used as is, not decoded again from its cache form
+        entries = fetched if fetched is not None else _decode_entries(payload)
         if build_dir_of(prefix) == prefix:
             # the finished-build decision is made once per build directory and run
             if any(e.name == "finished.json" for e in entries):
@@ -318,12 +326,8 @@ class CachedSource:
                 else:
                     self._running[sub] = self.cache.clock()
                 keep = None if finished else ttl
-                await asyncio.to_thread(
-                    self.cache.put, self.key("walk", sub), _encode_entries(group), ttl=keep
-                )
-        await asyncio.to_thread(
-            self.cache.put, self.key("walk", prefix), _encode_entries(entries), ttl=ttl
-        )
+                self.cache.put_later(self.key("walk", sub), _encode_entries(group), ttl=keep)
+        self.cache.put_later(self.key("walk", prefix), _encode_entries(entries), ttl=ttl)
 
     async def _compose_job_walk(self, prefix: str) -> list[Entry] | None:
         """A job's walk from its listing and the builds' kept walks, when at most
@@ -413,16 +417,29 @@ class CachedSource:
                 yield chunk
             return
         ttl = await self._ttl_for(path)
-        with self.cache.partial_file() as (partial, handle):
-            crc = 0
+        key = self.key("obj", path)
+        with contextlib.ExitStack() as stack:
+            kept: list[bytes] = []  # in memory while the object stays small
+            size = crc = 0
+            spill = None  # the partial file, once it grows past FILE_THRESHOLD
             async for chunk in self.inner.stream(path, chunk_size):
                 crc = checksum(chunk, crc)
-                await asyncio.to_thread(handle.write, chunk)
+                size += len(chunk)
+                if spill is None and size >= FILE_THRESHOLD:
+                    spill = stack.enter_context(self.cache.partial_file())
+                    kept.append(chunk)
+                    await asyncio.to_thread(spill[1].writelines, kept)
+                    kept = []
+                elif spill is not None:
+                    await asyncio.to_thread(spill[1].write, chunk)
+                else:
+                    kept.append(chunk)
                 yield chunk
-            handle.flush()
-            await asyncio.to_thread(
-                self.cache.put_file, self.key("obj", path), partial, ttl=ttl, crc=crc
-            )
+            if spill is None:
+                self.cache.put_later(key, b"".join(kept), ttl=ttl)
+            else:
+                spill[1].flush()
+                await asyncio.to_thread(self.cache.put_file, key, spill[0], ttl=ttl, crc=crc)
 
     async def download_stream(self, path: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         """Chunks of ``path`` without keeping a copy: the cached one when there is one, else
@@ -462,7 +479,7 @@ class CachedSource:
         try:
             await self.inner.aclose()
         finally:
-            self.cache.close()
+            await asyncio.to_thread(self.cache.close)  # waits for the writer's last batch
 
 
 def _encode_entries(entries: list[Entry]) -> bytes:

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
-import httpx
+from yarl import URL
 
 from prowtui.errors import BadResponse, NotFound
 from prowtui.sources.base import Entry, ObjectInfo, normalize_dir, sort_entries
@@ -29,9 +29,12 @@ from prowtui.sources.encoding import slice_range
 from prowtui.sources.gcsweb_html import Generation, parse_listing
 from prowtui.sources.http import (
     REDIRECT_STATUSES,
+    HttpClient,
     RangeNotSatisfiable,
+    Response,
     RetryPolicy,
     fetch,
+    join_url,
     make_client,
     stream_bytes,
 )
@@ -40,7 +43,7 @@ _INFO_CACHE_SIZE = 1024
 _LISTING_MARKERS = (b'class="resource-grid"', b"GCS browser:")
 
 
-def _is_listing_page(response: httpx.Response, head: bytes) -> bool:
+def _is_listing_page(response: Response, head: bytes) -> bool:
     """True when a 200 answer to a file URL is gcsweb's directory page, not the object."""
     content_type = response.headers.get("content-type", "")
     if not content_type.startswith("text/html"):
@@ -48,7 +51,7 @@ def _is_listing_page(response: httpx.Response, head: bytes) -> bool:
     return all(marker in head[:8192] for marker in _LISTING_MARKERS)
 
 
-def _content_encoding(response: httpx.Response) -> str | None:
+def _content_encoding(response: Response) -> str | None:
     """The object's stored encoding from storage headers or gcsweb's ``charset=`` quirk."""
     stored = response.headers.get("x-goog-stored-content-encoding")
     if stored:
@@ -93,17 +96,17 @@ class GcswebSource:
         concurrency: int = 8,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        client: httpx.AsyncClient | None = None,
+        client: HttpClient | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.bucket = bucket
         self.storage_url = storage_url.rstrip("/")
         self.retry = retry or RetryPolicy()
-        self._base = httpx.URL(self.base_url + "/")
-        self._storage = httpx.URL(self.storage_url + "/")
+        self._base = URL(self.base_url + "/")
+        self._storage = URL(self.storage_url + "/")
         self._own_client = client is None
         self._client = client or make_client(
-            timeout=timeout, max_connections=max(concurrency * 2, 4), max_keepalive=concurrency
+            timeout=timeout, max_connections=max(concurrency * 2, 4)
         )
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
         self._info: OrderedDict[str, ObjectInfo] = OrderedDict()
@@ -121,28 +124,28 @@ class GcswebSource:
     def _storage_object_url(self, key: str) -> str:
         return f"{self.storage_url}/{quote(self.bucket, safe='')}/{quote(key, safe='/')}"
 
-    def _same_host(self, url: httpx.URL) -> bool:
+    def _same_host(self, url: URL) -> bool:
         if url.host != self._base.host:
             return False
         upgrade = url.scheme == "https" and self._base.scheme == "http"
         return upgrade or (url.scheme == self._base.scheme and url.port == self._base.port)
 
-    def _storage_host(self, url: httpx.URL) -> bool:
+    def _storage_host(self, url: URL) -> bool:
         return (url.scheme, url.host, url.port) == (
             self._storage.scheme,
             self._storage.host,
             self._storage.port,
         )
 
-    def _refuse(self, url: httpx.URL, what: str = "redirect") -> BadResponse:
-        host = url.netloc.decode("ascii", "replace") or str(url)
+    def _refuse(self, url: URL, what: str = "redirect") -> BadResponse:
+        host = url.raw_authority or str(url)
         return BadResponse(f"refusing {what} to other host {host}")
 
-    def _follow_pages(self, url: httpx.URL) -> None:
+    def _follow_pages(self, url: URL) -> None:
         if not self._same_host(url):
             raise self._refuse(url)
 
-    def _follow_files(self, url: httpx.URL) -> None:
+    def _follow_files(self, url: URL) -> None:
         if not (self._same_host(url) or self._storage_host(url)):
             raise self._refuse(url)
 
@@ -150,7 +153,7 @@ class GcswebSource:
         if generation != "unknown":
             self.generation = generation
 
-    async def _fetch(self, method: str, url: str | httpx.URL, **kwargs: object) -> httpx.Response:
+    async def _fetch(self, method: str, url: str | URL, **kwargs: object) -> Response:
         async with self._semaphore:
             return await fetch(self._client, method, url, policy=self.retry, **kwargs)  # type: ignore[arg-type]
 
@@ -161,13 +164,13 @@ class GcswebSource:
         prefix = normalize_dir(path)
         label = prefix or "/"
 
-        def only_pages(response: httpx.Response) -> None:
+        def only_pages(response: Response) -> None:
             if response.status_code in REDIRECT_STATUSES:
                 return
             if not response.headers.get("content-type", "").startswith("text/html"):
                 raise NotFound(f"not a directory: {label}", prefix)
 
-        url: httpx.URL | None = httpx.URL(self._gcs_url(prefix))
+        url: URL | None = URL(self._gcs_url(prefix), encoded=True)
         seen: set[str] = set()
         entries: dict[str, Entry] = {}
         while url is not None:
@@ -178,7 +181,7 @@ class GcswebSource:
                 "GET", url, what=label, follow=None, check_headers=only_pages
             )
             if response.status_code in REDIRECT_STATUSES:
-                target = url.join(response.headers.get("location", ""))
+                target = join_url(url, response.headers.get("location", ""))
                 if self._storage_host(target):  # legacy: not a directory (a file or nothing)
                     self._note_generation("legacy")
                     raise NotFound(f"not found (or not a directory): {label}", prefix)
@@ -187,13 +190,13 @@ class GcswebSource:
                 continue
             if not _is_listing_page(response, response.content):
                 raise NotFound(f"not a directory: {label}", prefix)
-            page = parse_listing(response.text, prefix)
+            page = parse_listing(response.content, prefix)
             self._note_generation(page.generation)
             for entry in page.entries:
                 entries.setdefault(entry.path, entry)
             url = None
             if page.next_href:
-                target = response.url.join(page.next_href)
+                target = join_url(response.url, page.next_href)
                 if not self._same_host(target):
                     raise self._refuse(target, "next-page link")
                 url = target
@@ -203,7 +206,7 @@ class GcswebSource:
 
     # -- read -------------------------------------------------------------------------------
 
-    def _check_file_response(self, path: str, response: httpx.Response, head: bytes) -> None:
+    def _check_file_response(self, path: str, response: Response, head: bytes) -> None:
         if self._storage_host(response.url):
             self._note_generation("legacy")
         elif _is_listing_page(response, head):
@@ -222,7 +225,7 @@ class GcswebSource:
         if self.generation == "unknown":
             response = await self._fetch("GET", self._gcs_url(path), what=path, follow=None)
             if response.status_code in REDIRECT_STATUSES:
-                target = response.url.join(response.headers.get("location", ""))
+                target = join_url(response.url, response.headers.get("location", ""))
                 if not self._storage_host(target):
                     self._follow_pages(target)
                     return slice_range(await self._read_whole(path), start, end)
@@ -265,9 +268,7 @@ class GcswebSource:
             return self._verified_range(path, response, first, end)
         return slice_range(response.content, start, end)
 
-    def _verified_range(
-        self, path: str, response: httpx.Response, first: int, end: int | None
-    ) -> bytes:
+    def _verified_range(self, path: str, response: Response, first: int, end: int | None) -> bytes:
         """Check that a 206 covers exactly what was asked; return its body."""
         content_range = response.headers.get("content-range", "")
         body = response.content
@@ -341,14 +342,14 @@ class GcswebSource:
             content_encoding=_content_encoding(headers),
         )
 
-    async def _object_headers(self, path: str) -> httpx.Response:
+    async def _object_headers(self, path: str) -> Response:
         """Open a GET on the object and stop before its body (only the headers are kept)."""
 
         class _HeadersOnly(Exception):
-            def __init__(self, response: httpx.Response) -> None:
+            def __init__(self, response: Response) -> None:
                 self.response = response
 
-        def stop(response: httpx.Response) -> None:
+        def stop(response: Response) -> None:
             raise _HeadersOnly(response)
 
         try:

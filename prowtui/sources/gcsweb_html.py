@@ -1,19 +1,26 @@
 """Parse one gcsweb directory page (both generations) into entries; pure, no I/O.
 
-``parse_listing(html, prefix)`` selects ``ul.resource-grid > li.grid-row`` rows (reference
-§1.3/§1.7), skips the ``..`` row and rows with an empty name (modern placeholder objects),
-and builds each key as ``prefix + link text`` -- hrefs are never URL-decoded. Directories are
-recognised by a trailing ``/`` or the ``dir.png`` icon. Dates: RFC1123 on modern pages,
-``02 Jan 2006 15:04:05`` (UTC) on legacy pages; on a modern page the legacy shape is the
-2020-09 bug layout (month number in the day field) and gives ``None``, as does ``<unknown>``.
-Any input returns a :class:`ListingPage` or raises :class:`~prowtui.errors.BadResponse`.
+``parse_listing(page, prefix)`` takes the page as sent (bytes, UTF-8) or as text. It selects
+``ul.resource-grid > li.grid-row`` rows (reference §1.3/§1.7), skips the ``..`` row and rows
+with an empty name (modern placeholder objects), and builds each key as ``prefix + link
+text`` -- hrefs are never URL-decoded. Directories are recognised by a trailing ``/`` or the
+``dir.png`` icon. Any input returns a :class:`ListingPage` or raises
+:class:`~prowtui.errors.BadResponse`.
 
-Pages are parsed with lxml's libxml2 HTML parser (``recover=True``, no network, comments and
-processing instructions dropped) and walked with lxml's element API. BeautifulSoup, even on
-the lxml builder, spends ~1.3 ms building its tree for a 10-row build page against ~0.07 ms
-here; a crawl parses hundreds of pages, so this was the largest per-request cost (README,
-benchmarks/Crawl). Text is taken as bs4's ``get_text()`` would: every text node below the
-element, tails included, comments excluded.
+Dates: every layout gcsweb ever printed is accepted on every page, whatever generation its
+links suggest: RFC1123 (``Mon, 02 Jan 2006 15:04:05 UTC``, modern pages) and
+``02 Jan 2006 15:04:05`` (UTC; legacy pages, and modern ones for a few weeks in 2020, when the
+layout was ``01 Jan 2006 15:04:05``: Go prints the month number where the day belongs, which
+reads the same and cannot be told apart). A cell that fits no layout (``-``, ``<unknown>``,
+an impossible date) gives ``None`` and never fails the listing.
+
+Two parsers, one answer. Pages exactly as gcsweb's templates print them (whitespace aside) are
+read by :func:`_scan`, a handful of regular expressions over the text: about a tenth of the
+cost of building an HTML tree, which was the largest per-page cost of a crawl. Anything else
+-- a re-indented copy, entities, comments, odd tags, control characters, invalid UTF-8 -- goes
+to lxml's libxml2 HTML parser (``recover=True``, no network), walked with lxml's element API;
+the scanner accepts a page only when every byte of its grid is understood, so both give the
+same entries (a property test checks this on generated and mutated pages).
 """
 
 from __future__ import annotations
@@ -21,9 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Literal
-
-from lxml import etree
 
 from prowtui.errors import BadResponse
 from prowtui.sources.base import Entry
@@ -36,20 +42,58 @@ _MONTHS = {
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     )
 }
-_MODERN_DATE = re.compile(
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) "
-    r"(\d{2}):(\d{2}):(\d{2}) (UTC|GMT|Z|[+-]\d{4})"
+#: RFC1123 and ``02 Jan 2006 15:04:05``; weekday and zone optional, so either fits
+_DATE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) "
+    r"(\d{2}):(\d{2}):(\d{2})(?: (UTC|GMT|UT|Z|[+-]\d{4}))?"
 )
-_LEGACY_DATE = re.compile(r"(\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})")
 _SIZE = re.compile(r"\d{1,20}")
-_HTML_PARSER = etree.HTMLParser(
-    encoding="utf-8",
-    recover=True,
-    no_network=True,
-    remove_comments=True,
-    remove_pis=True,
-    remove_blank_text=False,
+
+# -- the scanner: gcsweb's templates (text/template and html/template), whitespace-flexible --
+_WS = r"[ \t\n]*"
+_HEAD = re.compile(
+    rf"{_WS}<!doctype html>{_WS}<html>{_WS}<head>{_WS}"
+    rf'(?:<link rel="stylesheet" type="text/css" href="[^"<>&]*">{_WS})?'
+    rf'<meta charset="utf-8">{_WS}'
+    rf'(?:<meta name="viewport" content="[^"<>&]*">{_WS})?'
+    rf"<title>[^<>&]*</title>{_WS}"
+    rf"(?:<style>[^<>&]*</style>{_WS})?"
+    rf"</head>{_WS}<body>{_WS}<header>{_WS}<h1>[^<>&]*</h1>{_WS}"
+    rf"<h3>(?P<h3>[^<>&]*)</h3>{_WS}</header>{_WS}"
+    r'<ul class="resource-grid">'
 )
+_GRID_TOKEN = re.compile(
+    r"[ \t\n]+"
+    rf'|<li class="pure-g">{_WS}<div class="pure-u-2-5 grid-head">Name</div>{_WS}'
+    rf'<div class="pure-u-1-5 grid-head">Size</div>{_WS}'
+    rf'<div class="pure-u-2-5 grid-head">Modified</div>{_WS}</li>'
+    rf'|<li class="pure-g grid-row">{_WS}<div class="pure-u-2-5">'
+    r'<a href="(?P<href>[^"<>&]*)"><img src="(?P<icon>[^"<>&]*)">(?P<name>[^<>&]*)</a>'
+    rf'</div>{_WS}<div class="pure-u-1-5">(?P<size>[^<>&]*)</div>{_WS}'
+    rf'<div class="pure-u-2-5">(?P<modified>[^<>&]*)</div>{_WS}</li>'
+    rf'|<a href="(?P<next>[^"<>&]*)"{_WS} class="pure-button next-button">[^<>&]*</a>'
+)
+#: characters libxml2 may drop or rewrite: pages holding any go to lxml
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+_lxml_parser = None
+
+
+def _html_parser():  # type: ignore[no-untyped-def]
+    """lxml's HTML parser, made on first use (most pages never need it)."""
+    global _lxml_parser
+    if _lxml_parser is None:
+        from lxml import etree
+
+        _lxml_parser = etree.HTMLParser(
+            encoding="utf-8",
+            recover=True,
+            no_network=True,
+            remove_comments=True,
+            remove_pis=True,
+            remove_blank_text=False,
+        )
+    return _lxml_parser
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +107,16 @@ class ListingPage:
     heading: str | None = None
 
 
-def _make_date(groups: tuple[str, ...], zone: str = "UTC") -> datetime | None:
-    day, mon, year, hh, mm, ss = groups
+@lru_cache(maxsize=4096)
+def parse_modified(text: str, generation: Generation = "unknown") -> datetime | None:
+    """A Modified cell as an aware UTC datetime, or None when it fits no layout gcsweb used.
+
+    ``generation`` is accepted for compatibility and ignored: every layout is tried on every
+    page."""
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    day, mon, year, hh, mm, ss, zone = match.groups()
     month = _MONTHS.get(mon)
     if month is None:
         return None
@@ -72,23 +124,10 @@ def _make_date(groups: tuple[str, ...], zone: str = "UTC") -> datetime | None:
         value = datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=timezone.utc)
     except ValueError:
         return None
-    if zone[0] in "+-":
+    if zone and zone[0] in "+-":
         offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
         value = value - offset if zone[0] == "+" else value + offset
     return value
-
-
-def parse_modified(text: str, generation: Generation = "unknown") -> datetime | None:
-    """A Modified cell as an aware UTC datetime, or None (``-``, ``<unknown>``, bug layout)."""
-    text = text.strip()
-    match = _MODERN_DATE.fullmatch(text)
-    if match:
-        return _make_date(match.groups()[:6], match.group(7))
-    if generation != "modern":
-        match = _LEGACY_DATE.fullmatch(text)
-        if match:
-            return _make_date(match.groups())
-    return None
 
 
 def _parse_size(text: str) -> int | None:
@@ -96,31 +135,11 @@ def _parse_size(text: str) -> int | None:
     return int(text) if _SIZE.fullmatch(text) else None
 
 
-def _text(element: etree._Element) -> str:
-    """All text below ``element`` (its children's tails included, its own tail not)."""
-    return "".join(element.itertext())
-
-
-def _link_name(anchor: etree._Element) -> str:
-    """The entry name: the anchor text minus the single space gcsweb puts after the icon."""
-    text = _text(anchor)
+def _clean_name(text: str) -> str:
+    """The entry name from the link text: minus the single space gcsweb puts after the icon."""
     if any(c in text for c in "\n\r\t") or text.startswith("  "):
         return text.strip()  # re-indented page: whitespace is layout, not name
     return text[1:] if text.startswith(" ") else text
-
-
-def _has_class(element: etree._Element, name: str) -> bool:
-    value = element.get("class")
-    return isinstance(value, str) and name in value.split()
-
-
-def _first(element: etree._Element, tag: str) -> etree._Element | None:
-    """The first descendant ``tag`` element in document order (bs4's ``find``)."""
-    return next(element.iter(tag), None)
-
-
-def _children(element: etree._Element, tag: str) -> list[etree._Element]:
-    return [child for child in element.iterchildren(tag)]
 
 
 def _href_generation(href: str) -> Generation:
@@ -131,62 +150,39 @@ def _href_generation(href: str) -> Generation:
     return "unknown"
 
 
-def _parse(html: str, prefix: str) -> ListingPage:
-    if "resource-grid" not in html:
-        raise BadResponse("not a gcsweb listing page (no resource-grid)")
-    root = etree.fromstring(html.encode("utf-8", "replace"), _HTML_PARSER)
-    if root is None:
-        raise BadResponse("not a gcsweb listing page (empty document)")
-    grid = next((ul for ul in root.iter("ul") if _has_class(ul, "resource-grid")), None)
-    if grid is None:
-        raise BadResponse("not a gcsweb listing page (no resource-grid)")
-    heading_tag = _first(root, "h3")
-    heading = (
-        "".join(part.strip() for part in heading_tag.itertext())
-        if heading_tag is not None
-        else None
-    )
+#: one grid row as both parsers see it: link text, href, icon src, size and modified text
+_Row = tuple[str, str, str | None, str, str]
 
+
+def _page(rows: list[_Row], next_href: str | None, heading: str | None, prefix: str) -> ListingPage:
+    """Entries, generation and next-page link from the rows of a page (shared by both parsers)."""
     raw: list[tuple[str, bool, str, str]] = []  # name, is_dir, size text, modified text
-    votes = {"modern": 0, "legacy": 0}
-    for row in grid.iterchildren("li"):
-        if not _has_class(row, "grid-row"):
-            continue
-        cells = _children(row, "div")
-        anchor = _first(cells[0], "a") if cells else None
-        if anchor is None:
-            continue
-        name = _link_name(anchor)
-        href = anchor.get("href") or ""
-        icon = _first(anchor, "img")
-        icon_src = icon.get("src") if icon is not None else None
+    modern = legacy = 0
+    for link_text, href, icon_src, size_text, modified_text in rows:
+        name = _clean_name(link_text)
         if name in ("..", "../"):
             if not prefix and href.rstrip("/") == "/gcs":
-                votes["legacy"] += 1  # legacy keeps a `..` row at the bucket root
+                legacy += 1  # legacy keeps a `..` row at the bucket root
             continue
         if name.strip("/") in ("", ".", ".."):
             continue
         is_dir = name.endswith("/") or (isinstance(icon_src, str) and icon_src.endswith("dir.png"))
         if not is_dir:
-            generation_of_href = _href_generation(href)
-            if generation_of_href != "unknown":
-                votes[generation_of_href] += 1
-        size_text = _text(cells[1]) if len(cells) > 1 else ""
-        modified_text = _text(cells[2]) if len(cells) > 2 else ""
+            kind = _href_generation(href)
+            if kind == "modern":
+                modern += 1
+            elif kind == "legacy":
+                legacy += 1
         raw.append((name, is_dir, size_text, modified_text))
-
-    next_anchor = next((a for a in grid.iter("a") if _has_class(a, "next-button")), None)
-    next_href = next_anchor.get("href") if next_anchor is not None else None
-    if isinstance(next_href, str) and next_href.strip():
-        votes["legacy"] += 1
+    if next_href is not None and next_href.strip():
+        legacy += 1
         next_href = next_href.strip()
     else:
         next_href = None
-
     generation: Generation = "unknown"
-    if votes["modern"] > votes["legacy"]:
+    if modern > legacy:
         generation = "modern"
-    elif votes["legacy"] > votes["modern"]:
+    elif legacy > modern:
         generation = "legacy"
 
     entries = []
@@ -195,17 +191,96 @@ def _parse(html: str, prefix: str) -> ListingPage:
             dir_name = name if name.endswith("/") else name + "/"
             entries.append(Entry(dir_name, prefix + dir_name, True, None, None))
         else:
-            updated = parse_modified(modified_text, generation)
+            updated = parse_modified(modified_text)
             entries.append(Entry(name, prefix + name, False, _parse_size(size_text), updated))
     return ListingPage(entries, next_href, generation, heading)
 
 
-def parse_listing(html: str, prefix: str) -> ListingPage:
+def _scan(html: str, prefix: str) -> ListingPage | None:
+    """A page exactly as gcsweb's templates print it, read with regular expressions; None
+    for anything else (which then goes to lxml)."""
+    head = _HEAD.match(html)
+    if head is None or _CONTROL.search(html) is not None:
+        return None
+    rows: list[_Row] = []
+    next_href: str | None = None
+    pos = head.end()
+    token = _GRID_TOKEN.match
+    while not html.startswith("</ul>", pos):
+        match = token(html, pos)
+        if match is None:
+            return None
+        name = match.group("name")
+        if name is not None:
+            rows.append((name, *match.group("href", "icon", "size", "modified")))
+        elif next_href is None and match.group("next") is not None:
+            next_href = match.group("next")
+        pos = match.end()
+    return _page(rows, next_href, head.group("h3").strip(), prefix)
+
+
+def _text(element) -> str:  # type: ignore[no-untyped-def]
+    """All text below ``element`` (its children's tails included, its own tail not)."""
+    return "".join(element.itertext())
+
+
+def _has_class(element, name: str) -> bool:  # type: ignore[no-untyped-def]
+    value = element.get("class")
+    return isinstance(value, str) and name in value.split()
+
+
+def _parse_tree(page: bytes, prefix: str) -> ListingPage:
+    """Any page, through libxml2's HTML parser (bs4's ``find``/``get_text`` semantics)."""
+    from lxml import etree
+
+    root = etree.fromstring(page, _html_parser())
+    if root is None:
+        raise BadResponse("not a gcsweb listing page (empty document)")
+    grid = next((ul for ul in root.iter("ul") if _has_class(ul, "resource-grid")), None)
+    if grid is None:
+        raise BadResponse("not a gcsweb listing page (no resource-grid)")
+    heading_tag = next(root.iter("h3"), None)
+    heading = (
+        "".join(part.strip() for part in heading_tag.itertext())
+        if heading_tag is not None
+        else None
+    )
+    rows: list[_Row] = []
+    for row in grid.iterchildren("li"):
+        if not _has_class(row, "grid-row"):
+            continue
+        cells = list(row.iterchildren("div"))
+        anchor = next(cells[0].iter("a"), None) if cells else None
+        if anchor is None:
+            continue
+        icon = next(anchor.iter("img"), None)
+        icon_src = icon.get("src") if icon is not None else None
+        size_text = _text(cells[1]) if len(cells) > 1 else ""
+        modified_text = _text(cells[2]) if len(cells) > 2 else ""
+        rows.append((_text(anchor), anchor.get("href") or "", icon_src, size_text, modified_text))
+    next_anchor = next((a for a in grid.iter("a") if _has_class(a, "next-button")), None)
+    next_href = next_anchor.get("href") if next_anchor is not None else None
+    return _page(rows, next_href if isinstance(next_href, str) else None, heading, prefix)
+
+
+def parse_listing(page: str | bytes, prefix: str) -> ListingPage:
     """Parse a gcsweb directory page listing ``prefix`` (a bucket key ending in ``/`` or "")."""
-    if not isinstance(html, str):
+    if isinstance(page, str):
+        text: str | None = page
+        data = page.encode("utf-8", "replace")
+    elif isinstance(page, (bytes, bytearray, memoryview)):
+        data = bytes(page)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    else:
         raise BadResponse("gcsweb page is not text")
+    if b"resource-grid" not in data:
+        raise BadResponse("not a gcsweb listing page (no resource-grid)")
     try:
-        return _parse(html, prefix)
+        scanned = _scan(text, prefix) if text is not None else None
+        return scanned if scanned is not None else _parse_tree(data, prefix)
     except BadResponse:
         raise
     except Exception as exc:  # a malformed page must never crash a caller

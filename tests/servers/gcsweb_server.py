@@ -603,42 +603,66 @@ class GcswebServer:
             self.range_requests.clear()
 
     # -- page rendering ------------------------------------------------------------------------
+    # The text gcsweb's Go templates print (kubernetes/test-infra gcsweb/cmd/gcsweb), tabs and
+    # all: the page header with its inline <style>, the content header, the grid header, one
+    # grid item per row, the next-page button (legacy), and on modern pages the content
+    # footer's download block (the gsutil-only form gcsweb served from 2022 to 2025).
+
+    _PAGE_HEADER = (
+        "\n    <!doctype html>\n   \t<html>\n   \t<head>\n"
+        '   \t    <link rel="stylesheet" type="text/css" href="/styles/style.css">\n'
+        '   \t    <meta charset="utf-8">\n'
+        '   \t    <meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        "   \t    <title>GCS browser: {bucket}</title>\n"
+        "\t\t<style>\n"
+        "\t\theader {{\n\t\t\tmargin-left: 10px;\n\t\t}}\n\n"
+        "\t\t.next-button {{\n\t\t\tmargin: 10px 0;\n\t\t}}\n\n"
+        "\t\t.grid-head {{\n\t\t\tborder-bottom: 1px solid black;\n\t\t}}\n\n"
+        "\t\t.resource-grid {{\n\t\t\tmargin-right: 20px;\n\t\t}}\n\n"
+        "\t\tli.grid-row:nth-child(even) {{\n\t\t\tbackground-color: #ddd;\n\t\t}}\n\n"
+        "\t\tli div {{\n\t\t\tbox-sizing: border-box;\n\t\t\tborder-left: 1px solid black;\n"
+        "\t\t\tpadding-left: 5px;\n\t\t\toverflow-wrap: break-word;\n\t\t}}\n"
+        "\t\tli div:first-child {{\n\t\t\tborder-left: none;\n\t\t}}\n\n"
+        "\t\t</style>\n   \t</head>\n   \t<body>\n"
+        "\n    <header>\n        <h1>{bucket}</h1>\n        <h3>{path}</h3>\n    </header>\n"
+        '    <ul class="resource-grid">\n'
+    )
+
+    _GRID_HEADER = (
+        '\n\t<li class="pure-g">\n'
+        '\t\t<div class="pure-u-2-5 grid-head">Name</div>\n'
+        '\t\t<div class="pure-u-1-5 grid-head">Size</div>\n'
+        '\t\t<div class="pure-u-2-5 grid-head">Modified</div>\n\t</li>\n'
+    )
+
+    _NEXT_BUTTON = (
+        '\n    <a href="{href}"\n\t   class="pure-button next-button">\n\t   Next page\n\t</a>\n'
+    )
+
+    _DOWNLOAD = (
+        "\n<details>\n"
+        '\t<summary style="display: list-item; padding-left: 1em">Download</summary>\n'
+        '\t<div style="padding: 1em">\n'
+        "\t\tYou can download this directory by running the following "
+        '<a href="https://cloud.google.com/storage/docs/gsutil">gsutil</a> command:\n'
+        "\t\t<pre>gsutil -m cp -r {gs} .</pre>\n"
+        "\t</div>\n</details>"
+    )
 
     def _head(self, prefix: str, escape: bool) -> str:
         bucket = html.escape(self.bucket) if escape else self.bucket
         h3 = f"/{self.bucket}/{prefix}"
         h3 = html.escape(h3) if escape else h3
-        return (
-            "\n    <!doctype html>\n    <html>\n    <head>\n"
-            '        <link rel="stylesheet" type="text/css" href="/styles/style.css">\n'
-            '        <meta charset="utf-8">\n'
-            '        <meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-            f"        <title>GCS browser: {bucket}</title>\n"
-            "        <style>\n        header { margin-left: 10px; }\n"
-            "        .next-button { margin: 10px 0; }\n"
-            "        .grid-head { border-bottom: 1px solid black; }\n"
-            "        .resource-grid { margin-right: 20px; }\n"
-            "        li.grid-row:nth-child(even) { background-color: #ddd; }\n"
-            "        </style>\n    </head>\n    <body>\n\n    <header>\n"
-            f"        <h1>{bucket}</h1>\n        <h3>{h3}</h3>\n    </header>\n"
-            '    <ul class="resource-grid">\n'
-        )
-
-    _GRID_HEADER = (
-        '\n    <li class="pure-g">\n'
-        '        <div class="pure-u-2-5 grid-head">Name</div>\n'
-        '        <div class="pure-u-1-5 grid-head">Size</div>\n'
-        '        <div class="pure-u-2-5 grid-head">Modified</div>\n    </li>\n'
-    )
+        return self._PAGE_HEADER.format(bucket=bucket, path=h3)
 
     @staticmethod
     def _row(href: str, icon: str, name: str, size: str, modified: str) -> str:
         return (
             '\n    <li class="pure-g grid-row">\n'
-            f'        <div class="pure-u-2-5"><a href="{href}"><img src="/icons/{icon}"> '
+            f'\t    <div class="pure-u-2-5"><a href="{href}"><img src="/icons/{icon}"> '
             f"{name}</a></div>\n"
-            f'        <div class="pure-u-1-5">{size}</div>\n'
-            f'        <div class="pure-u-2-5">{modified}</div>\n    </li>\n'
+            f'\t    <div class="pure-u-1-5">{size}</div>\n'
+            f'\t    <div class="pure-u-2-5">{modified}</div>\n\t</li>\n'
         )
 
     @staticmethod
@@ -657,19 +681,9 @@ class GcswebServer:
         for obj in files:
             href = base + prefix + obj.name
             out.append(self._row(href, "file.png", obj.name, str(obj.size), rfc1123(obj.mtime)))
-        gs = f"gs://{self.bucket}/{prefix}"
-        out.append(
-            "</ul>\n<details>\n"
-            '    <summary style="display: list-item; padding-left: 1em">Download</summary>\n'
-            '    <div style="padding: 1em">\n'
-            "        You can download this directory by running the following "
-            '<a href="https://cloud.google.com/storage/docs/gsutil">gsutil</a> command:\n'
-            f"        <pre>gsutil -m cp -r {gs} .</pre>\n"
-            '        Or using the <a href="https://cloud.google.com/sdk/docs/install">gcloud '
-            "storage</a> command:\n"
-            f"        <pre>gcloud storage cp -r {gs} .</pre>\n"
-            "    </div>\n</details>\n</body></html>\n"
-        )
+        out.append("</ul>")
+        out.append(self._DOWNLOAD.format(gs=f"gs://{self.bucket}/{prefix}"))
+        out.append("\n</body></html>")
         return "".join(out)
 
     def render_legacy(self, prefix: str, dirs: list[str], files: list[_Object], marker: str) -> str:
@@ -683,10 +697,7 @@ class GcswebServer:
         next_anchor = ""
         if truncated:
             href = normalize_href(base + prefix) + "?marker=" + query_escape_lower(page[-1][0])
-            next_anchor = (
-                f'    <a href="{html.escape(href)}"\n'
-                '       class="pure-button next-button">\n       Next page\n    </a>\n'
-            )
+            next_anchor = self._NEXT_BUTTON.format(href=html.escape(href))
             out.append(next_anchor)
         out.append(self._GRID_HEADER)
         parent = "/gcs/" if not prefix else base + self._parent(prefix)
@@ -705,5 +716,5 @@ class GcswebServer:
                 )
             )
         out.append(next_anchor)
-        out.append("</ul>\n</body></html>\n")
+        out.append("</ul></body></html>")
         return "".join(out)
