@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
+from yarl import URL
 
 from prowtui.errors import BadResponse, NotFound
 from prowtui.sources.gcsweb import GcswebSource
@@ -278,7 +278,7 @@ async def test_redirect_chains_and_storage_redirects_to_other_hosts_are_refused(
         assert source.generation == "legacy"
         # storage host → same storage host (allowed) → another host (refused)
         server.redirects["/hop"] = (302, "http://evil.example/x")
-        storage_path = httpx.URL(source._storage_object_url(key)).raw_path.decode()
+        storage_path = URL(source._storage_object_url(key), encoded=True).raw_path
         server.redirects[storage_path] = (307, server.storage_url + "/hop")
         for read in (
             lambda: source.read(key),
