@@ -20,8 +20,8 @@ close, so eviction still drops what was least recently used.
 
 Writes leave the request path (:meth:`Cache.put_later`): a small payload is visible to this
 process's lookups at once and written by a background writer thread, many to a transaction
-(what gathered while the previous batch was written, or within :data:`BATCH_LINGER_SECONDS`),
-so a crawl pays neither a commit per answer nor a hop to a worker thread per answer. The
+(what gathered in the last :data:`BATCH_LINGER_SECONDS`), so a crawl pays neither a commit
+per answer nor a hop to a worker thread per answer, and a put wakes no thread. The
 writer is a daemon that exits when idle; :meth:`Cache.flush` and :meth:`Cache.close` wait for
 what is queued, and an ``atexit`` hook flushes every cache before the interpreter exits. It
 takes the cache's small lock only to hand entries over, never while it writes, and enqueueing
@@ -71,14 +71,29 @@ ACCESS_FLUSH_ENTRIES = 1024
 ACCESS_FLUSH_SECONDS = 5.0
 #: the background writer writes at most this many entries in one transaction ...
 BATCH_MAX = 512
-#: ... and after the first waits this long for more to join it (seconds)
-BATCH_LINGER_SECONDS = 0.02
+#: ... every this many seconds (or at once for a flush)
+BATCH_LINGER_SECONDS = 0.2
 #: an idle writer thread exits after this long (a new put starts another)
 WRITER_IDLE_SECONDS = 2.0
 _SELECT = (
     "SELECT key, mode, filename, value FROM Cache WHERE key IN (?, ?) AND raw = 1"
     " AND (expire_time IS NULL OR expire_time > ?)"
 )
+_SELECT_EITHER = (
+    "SELECT key, mode, filename, value FROM Cache WHERE key IN (?, ?, ?) AND raw = 1"
+    " AND (expire_time IS NULL OR expire_time > ?)"
+)
+_Rows = list[tuple[str, int, str | None, bytes | None]]
+#: diskcache's own row for a small raw value (``Cache._row_insert`` / ``_row_update``)
+_INSERT = (
+    "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag,"
+    " size, mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, NULL, 0, ?, NULL, ?)"
+)
+_UPDATE = (
+    "UPDATE Cache SET store_time = ?, expire_time = NULL, access_time = ?, access_count = 0,"
+    " tag = NULL, size = 0, mode = ?, filename = NULL, value = ? WHERE rowid = ?"
+)
+_KEYS_PER_QUERY = 400
 _TOUCH = "UPDATE Cache SET access_time = max(access_time, ?) WHERE key = ? AND raw = 1"
 #: what diskcache and SQLite raise on a damaged or busy store
 STORE_ERRORS: tuple[type[BaseException], ...] = (
@@ -244,6 +259,8 @@ class Cache:
         self._writer: threading.Thread | None = None
         #: guards starting the writer and handing entries over; reentrant, held for microseconds
         self._writer_lock = threading.RLock()
+        #: set by a flush to have the writer write at once
+        self._wake = threading.Event()
         _LIVE.add(self)
 
     def _open(self) -> diskcache.Cache | None:
@@ -283,11 +300,13 @@ class Cache:
         found = self._find(key, allow_stale)
         return None if found is None else self._verify(found, load)
 
-    async def aget(self, key: str, *, allow_stale: bool = False, load: int = 0) -> Hit | None:
+    async def aget(
+        self, key: str, *, allow_stale: bool = False, load: int = 0, _rows: _Rows | None = None
+    ) -> Hit | None:
         """:meth:`get` for the event loop: answered on the calling thread when cheap (an
         inline payload, a file of at most :data:`SYNC_FILE_BYTES`, or a file verified before
         in this run and not to be loaded); a big file is read in a worker thread."""
-        found = self._find(key, allow_stale)
+        found = self._find(key, allow_stale, _rows)
         if found is None:
             return None
         file, size = found.file, found.header["n"]
@@ -299,9 +318,30 @@ class Cache:
             await asyncio.to_thread(self.flush_access)
         return hit
 
-    def _find(self, key: str, allow_stale: bool) -> _Found | None:
-        """The record under ``key`` and the path of its data file: one SQLite point query,
-        no write (the access is recorded in memory, see :meth:`flush_access`)."""
+    async def aget_either(
+        self, key: str, fallback: str, *, allow_stale: bool = False, load: int = 0
+    ) -> tuple[Hit | None, Hit | None]:
+        """``(hit for key, None)``, else ``(None, hit for fallback or None)``: both looked up
+        with one SQLite query (a cold crawl asks for an answer and its "missing" marker)."""
+        store = self._store
+        if store is None:
+            return None, None
+        rows: _Rows | None = None
+        if key not in self._pending and fallback not in self._pending:
+            try:
+                query = (key, key + _DATA_SUFFIX, fallback, time.time())
+                rows = store._sql(_SELECT_EITHER, query).fetchall()
+            except STORE_ERRORS:
+                return None, None
+        hit = await self.aget(key, allow_stale=allow_stale, load=load, _rows=rows)
+        if hit is not None:
+            return hit, None
+        return None, await self.aget(fallback, allow_stale=allow_stale, _rows=rows)
+
+    def _find(self, key: str, allow_stale: bool, rows: _Rows | None = None) -> _Found | None:
+        """The record under ``key`` and the path of its data file: one SQLite point query
+        (or ``rows`` a wider one returned), no write (the access is recorded in memory, see
+        :meth:`flush_access`)."""
         store = self._store
         if store is None:
             return None
@@ -309,11 +349,12 @@ class Cache:
         if queued is not None:
             return self._found_queued(queued, allow_stale)
         data_key = key + _DATA_SUFFIX
-        try:
-            # diskcache's get() writes the access time on every read; read its table directly
-            rows = store._sql(_SELECT, (key, data_key, time.time())).fetchall()
-        except STORE_ERRORS:
-            return None
+        if rows is None:
+            try:
+                # diskcache's get() writes the access time on every read; read its table
+                rows = store._sql(_SELECT, (key, data_key, time.time())).fetchall()
+            except STORE_ERRORS:
+                return None
         record: bytes | None = None
         data_file: str | None = None
         found_record = False
@@ -322,7 +363,11 @@ class Cache:
                 found_record = True
                 if mode == diskcache.core.MODE_RAW and isinstance(value, bytes):
                     record = value
-            elif mode == diskcache.core.MODE_BINARY and isinstance(filename, str):
+            elif (
+                row_key == data_key
+                and mode == diskcache.core.MODE_BINARY
+                and isinstance(filename, str)
+            ):
                 data_file = filename
         if not found_record:
             return None
@@ -468,6 +513,10 @@ class Cache:
             return
         header = {"s": checksum(data), "n": len(data), "t": self.clock(), "ttl": ttl}
         write = _Write(key, _record(header, data), header, data, tuple(forget))
+        for other in write.forget:
+            if other in self._pending:  # forgotten before it was even written
+                with self._writer_lock:
+                    self._pending.pop(other, None)
         self._pending[key] = write  # a dict store: atomic, no lock
         self._queue.put(write)  # SimpleQueue.put is reentrant: safe from any thread or finalizer
         if self._writer is None:
@@ -485,36 +534,46 @@ class Cache:
         """After ``fork``: the child has no writer thread and does not write the parent's queue."""
         self._writer = None
         self._writer_lock = threading.RLock()
+        self._wake = threading.Event()
         self._queue = queue.SimpleQueue()
         self._pending = {}
 
     def _write_behind(self) -> None:
-        """The writer thread: batches of queued writes, one transaction each, until idle."""
+        """The writer thread: every :data:`BATCH_LINGER_SECONDS` (or at once when a flush
+        asks), what has been queued, in transactions of up to :data:`BATCH_MAX`; it steps
+        down after :data:`WRITER_IDLE_SECONDS` without work. Puts never wake it, so a put
+        costs no thread switch."""
+        idle_since = time.monotonic()
         while True:
-            try:
-                first = self._queue.get(timeout=WRITER_IDLE_SECONDS)
-            except queue.Empty:
-                # step down, then look again: a put that saw no writer starts one itself
-                self._writer = None
-                if self._queue.empty():
-                    return
-                with self._writer_lock:
-                    if self._writer is not None:
-                        return  # a put started another writer meanwhile
-                    self._writer = threading.current_thread()
+            self._wake.wait(BATCH_LINGER_SECONDS)
+            self._wake.clear()
+            batch = self._take(BATCH_MAX)
+            if batch:
+                while batch:
+                    self._write_batch(batch)
+                    batch = self._take(BATCH_MAX)
+                idle_since = time.monotonic()
                 continue
-            batch = [first]
-            if isinstance(first, _Write):
-                deadline = time.monotonic() + BATCH_LINGER_SECONDS
-                while len(batch) < BATCH_MAX and not isinstance(batch[-1], _Flush):
-                    left = deadline - time.monotonic()
-                    try:
-                        batch.append(
-                            self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
-                        )
-                    except queue.Empty:
-                        break
-            self._write_batch(batch)
+            if time.monotonic() - idle_since < WRITER_IDLE_SECONDS:
+                continue
+            # step down, then look again: a put that saw no writer starts one itself
+            self._writer = None
+            if self._queue.empty():
+                return
+            with self._writer_lock:
+                if self._writer is not None:
+                    return  # a put started another writer meanwhile
+                self._writer = threading.current_thread()
+
+    def _take(self, limit: int) -> list[_Write | _Flush]:
+        """Up to ``limit`` queued items, without waiting."""
+        batch: list[_Write | _Flush] = []
+        while len(batch) < limit:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
 
     def _write_batch(self, batch: list[_Write | _Flush]) -> None:
         """Write ``batch`` in one transaction (best effort: a store error drops it), then wake
@@ -524,12 +583,8 @@ class Cache:
         try:
             if writes and store is not None:
                 with contextlib.suppress(*STORE_ERRORS), store.transact():
-                    for write in writes:
-                        if self._pending.get(write.key) is not write:
-                            continue  # deleted or written again since
-                        store.set(write.key, write.record)
-                        for other in (write.key + _DATA_SUFFIX, *write.forget):
-                            store.delete(other)
+                    current = [w for w in writes if self._pending.get(w.key) is w]
+                    _store_records(store, current)
                 self._trim()
         finally:
             with self._writer_lock:
@@ -548,20 +603,14 @@ class Cache:
         self._queue.put(marker)
         writer = self._writer
         if writer is None or not writer.is_alive() or writer is threading.current_thread():
-            self._drain()
+            while not marker.done.is_set():
+                batch = self._take(BATCH_MAX)
+                if not batch:
+                    break
+                self._write_batch(batch)
         else:
+            self._wake.set()
             marker.done.wait(timeout)
-
-    def _drain(self) -> None:
-        """Write everything queued on the calling thread (no writer thread is running)."""
-        batch: list[_Write | _Flush] = []
-        while True:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        if batch:
-            self._write_batch(batch)
 
     def _trim(self) -> None:
         """Evict least-recently-used entries while the store is over its size cap."""
@@ -686,6 +735,48 @@ class Cache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _existing(store: diskcache.Cache, keys: list[str]) -> dict[str, tuple[int, str | None]]:
+    """``key -> (rowid, filename)`` of those ``keys`` the store holds."""
+    found: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT key, rowid, filename FROM Cache WHERE raw = 1 AND key IN ({marks})"
+        for key, rowid, filename in store._sql(query, chunk).fetchall():
+            found[key] = (rowid, filename)
+    return found
+
+
+def _store_records(store: diskcache.Cache, writes: list[_Write]) -> None:
+    """Store small records as ``diskcache.Cache.set`` would, inside the caller's transaction,
+    with one query to find what exists and one ``executemany`` per statement: a row each is
+    inserted or updated (the store's triggers keep its count and size), and each record's
+    stale data file and the keys it forgets are deleted through diskcache (their files too)."""
+    if not writes:
+        return
+    others = [k for w in writes for k in (w.key + _DATA_SUFFIX, *w.forget)]
+    existing = _existing(store, [w.key for w in writes] + others)
+    now = time.time()
+    inserts, updates = [], []
+    for write in writes:
+        row = existing.get(write.key)
+        if row is not None and row[1] is not None:  # an old file payload: diskcache removes it
+            store.delete(write.key)
+            row = None
+        value = sqlite3.Binary(write.record)
+        if row is None:
+            inserts.append((write.key, now, now, diskcache.core.MODE_RAW, value))
+        else:
+            updates.append((now, now, diskcache.core.MODE_RAW, value, row[0]))
+    if inserts:
+        store._con.executemany(_INSERT, inserts)
+    if updates:
+        store._con.executemany(_UPDATE, updates)
+    for key in others:
+        if key in existing:
+            store.delete(key)
 
 
 def _record(header: dict[str, Any], payload: bytes) -> bytes:

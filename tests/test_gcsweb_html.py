@@ -11,7 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prowtui.errors import BadResponse
-from prowtui.sources.gcsweb_html import ListingPage, parse_listing, parse_modified
+from prowtui.sources.gcsweb_html import (
+    ListingPage,
+    _parse_tree,
+    _scan,
+    parse_listing,
+    parse_modified,
+)
 from tests.servers.gcsweb_server import GcswebServer, _Object
 
 UTC = timezone.utc
@@ -300,3 +306,79 @@ def test_token_soup_inside_a_grid_never_raises_anything_else(parts: list[str]) -
     except BadResponse:
         return
     assert all(e.name and e.name != ".." for e in page.entries)
+
+
+# -- the template scanner and lxml give the same answer --------------------------------------
+
+
+def scanned_and_tree(page: str, prefix: str) -> tuple[ListingPage | None, ListingPage]:
+    data = page.encode("utf-8", "surrogatepass")
+    return _scan(page, data, prefix), _parse_tree(data, prefix)
+
+
+@pytest.mark.parametrize("generation", ["modern", "legacy"])
+def test_template_pages_take_the_scanner(generation: str) -> None:
+    for prefix in ("", "logs/job/1790000000000000001/"):
+        page = render(generation, prefix, ["artifacts/", "d e/"], ["a b.txt", "x#y.json"])
+        scanned, tree = scanned_and_tree(page, prefix)
+        assert scanned is not None and scanned == tree
+    paged = render("legacy", "logs/job/", [], [f"f{i}.txt" for i in range(5)], page_size=2)
+    scanned, tree = scanned_and_tree(paged, "logs/job/")
+    assert scanned is not None and scanned == tree and scanned.next_href
+
+
+def test_pages_off_the_template_go_to_lxml() -> None:
+    page = render("modern", "p/", [], ["a.txt"])
+    for changed in (
+        page.replace('<li class="pure-g grid-row">', '<li class="grid-row pure-g">', 1),
+        page.replace("<h3>", "<!-- x --><h3>"),
+        page.replace("a.txt</a>", "a&amp;b.txt</a>"),
+        page.replace("a.txt</a>", "a\x0cb.txt</a>"),
+        page.replace("</ul>", "<li>stray</li></ul>"),
+        LOGJUICER,
+    ):
+        assert _scan(changed, changed.encode(), "p/") is None
+        parse_listing(changed, "p/")  # and lxml still reads them
+
+
+_NAME = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/"), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    generation=st.sampled_from(["modern", "legacy"]),
+    dirs=st.lists(_NAME.map(lambda n: n + "/"), max_size=3, unique=True),
+    names=st.lists(_NAME, max_size=5, unique=True),
+)
+def test_scanner_and_lxml_agree_on_any_names(
+    generation: str, dirs: list[str], names: list[str]
+) -> None:
+    page = render(generation, "p/", sorted(dirs), sorted(names))
+    scanned, tree = scanned_and_tree(page, "p/")
+    if scanned is not None:
+        assert scanned == tree
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(_BASE_PAGES),
+    cuts=st.lists(
+        st.tuples(st.integers(0, 6000), st.integers(0, 40), st.sampled_from([*_TOKENS, " ", ""])),
+        max_size=4,
+    ),
+)
+def test_scanner_and_lxml_agree_on_mutated_pages(
+    base: str, cuts: list[tuple[int, int, str]]
+) -> None:
+    page = base
+    for at, length, insert in cuts:
+        at %= len(page) + 1
+        page = page[:at] + insert + page[at + length :]
+    try:
+        scanned, tree = scanned_and_tree(page, "p/")
+    except BadResponse:
+        return
+    if scanned is not None:
+        assert scanned == tree

@@ -23,6 +23,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,6 +59,7 @@ def source_identity(source: Source) -> str:
     return "|".join(parts)
 
 
+@lru_cache(maxsize=8192)
 def build_dir_of(path: str) -> str | None:
     """The build directory (``<job dir><build id>/``) containing ``path``, or None outside
     builds (bucket and job listings, ``latest-build.txt``)."""
@@ -116,6 +118,9 @@ class CachedSource:
     ``offline=True`` never calls ``inner``: cached (even stale) answers or ``NotCached``.
     """
 
+    #: the recursive walk, when the inner source has one (None: callers list level by level)
+    walk: Callable[[str], AsyncIterator[Entry]] | None = None
+
     def __init__(self, inner: Source, cache: Cache, *, offline: bool = False) -> None:
         self.inner = inner
         self.cache = cache
@@ -134,7 +139,7 @@ class CachedSource:
 
     def __getattr__(self, name: str) -> Any:
         # Backend extras (base_url, root, ...) stay reachable through the wrapper.
-        if name in ("inner", "walk"):
+        if name == "inner":
             raise AttributeError(name)
         return getattr(self.inner, name)
 
@@ -186,11 +191,11 @@ class CachedSource:
     async def _lookup(self, key: str, path: str, *, load: int = _WHOLE) -> Hit | None:
         """A cached answer (stale ones too when offline); a remembered miss raises NotFound.
         File payloads up to ``load`` bytes come back in memory (read and verified once)."""
-        allow_stale = self.offline
-        hit = await self.cache.aget(key, allow_stale=allow_stale, load=load)
+        hit, missing = await self.cache.aget_either(
+            key, "nf" + key, allow_stale=self.offline, load=load
+        )
         if hit is not None:
             return hit
-        missing = await self.cache.aget("nf" + key, allow_stale=allow_stale)
         if missing is not None:
             raise NotFound(missing.read().decode(errors="replace") or f"{path}: no such path", path)
         if self.offline:

@@ -62,19 +62,21 @@ _HEAD = re.compile(
     rf"<h3>(?P<h3>[^<>&]*)</h3>{_WS}</header>{_WS}"
     r'<ul class="resource-grid">'
 )
-_GRID_TOKEN = re.compile(
-    r"[ \t\n]+"
-    rf'|<li class="pure-g">{_WS}<div class="pure-u-2-5 grid-head">Name</div>{_WS}'
+_ROW = re.compile(
+    rf'<li class="pure-g grid-row">{_WS}<div class="pure-u-2-5">'
+    r'<a href="([^"<>&]*)"><img src="([^"<>&]*)">([^<>&]*)</a>'
+    rf'</div>{_WS}<div class="pure-u-1-5">([^<>&]*)</div>{_WS}'
+    rf'<div class="pure-u-2-5">([^<>&]*)</div>{_WS}</li>'
+)
+#: what may stand between rows: whitespace, the grid header, next-page buttons
+_BETWEEN_ROWS = re.compile(
+    rf'(?:[ \t\n]+|<li class="pure-g">{_WS}<div class="pure-u-2-5 grid-head">Name</div>{_WS}'
     rf'<div class="pure-u-1-5 grid-head">Size</div>{_WS}'
     rf'<div class="pure-u-2-5 grid-head">Modified</div>{_WS}</li>'
-    rf'|<li class="pure-g grid-row">{_WS}<div class="pure-u-2-5">'
-    r'<a href="(?P<href>[^"<>&]*)"><img src="(?P<icon>[^"<>&]*)">(?P<name>[^<>&]*)</a>'
-    rf'</div>{_WS}<div class="pure-u-1-5">(?P<size>[^<>&]*)</div>{_WS}'
-    rf'<div class="pure-u-2-5">(?P<modified>[^<>&]*)</div>{_WS}</li>'
-    rf'|<a href="(?P<next>[^"<>&]*)"{_WS} class="pure-button next-button">[^<>&]*</a>'
+    rf'|<a href="(?P<next>[^"<>&]*)"{_WS} class="pure-button next-button">[^<>&]*</a>)*'
 )
-#: characters libxml2 may drop or rewrite: pages holding any go to lxml
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+#: bytes libxml2 may drop or rewrite: pages holding any go to lxml (as do U+FFFE, U+FFFF)
+_CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
 
 _lxml_parser = None
 
@@ -131,13 +133,15 @@ def parse_modified(text: str, generation: Generation = "unknown") -> datetime | 
 
 
 def _parse_size(text: str) -> int | None:
+    if text.isdigit() and text.isascii() and len(text) <= 20:  # the usual cell, as is
+        return int(text)
     text = text.strip()
     return int(text) if _SIZE.fullmatch(text) else None
 
 
 def _clean_name(text: str) -> str:
     """The entry name from the link text: minus the single space gcsweb puts after the icon."""
-    if any(c in text for c in "\n\r\t") or text.startswith("  "):
+    if "\n" in text or "\t" in text or "\r" in text or text.startswith("  "):
         return text.strip()  # re-indented page: whitespace is layout, not name
     return text[1:] if text.startswith(" ") else text
 
@@ -196,26 +200,36 @@ def _page(rows: list[_Row], next_href: str | None, heading: str | None, prefix: 
     return ListingPage(entries, next_href, generation, heading)
 
 
-def _scan(html: str, prefix: str) -> ListingPage | None:
+def _scan(html: str, data: bytes, prefix: str) -> ListingPage | None:
     """A page exactly as gcsweb's templates print it, read with regular expressions; None
     for anything else (which then goes to lxml)."""
     head = _HEAD.match(html)
-    if head is None or _CONTROL.search(html) is not None:
+    if head is None or _CONTROL.search(data) is not None or "\ufffe" in html or "\uffff" in html:
+        return None
+    start = head.end()
+    end = html.find("</ul>", start)
+    if end < 0:
         return None
     rows: list[_Row] = []
     next_href: str | None = None
-    pos = head.end()
-    token = _GRID_TOKEN.match
-    while not html.startswith("</ul>", pos):
-        match = token(html, pos)
-        if match is None:
-            return None
-        name = match.group("name")
-        if name is not None:
-            rows.append((name, *match.group("href", "icon", "size", "modified")))
-        elif next_href is None and match.group("next") is not None:
-            next_href = match.group("next")
+    between = _BETWEEN_ROWS.fullmatch
+    pos = start
+    for match in _ROW.finditer(html, start, end):
+        if match.start() != pos:  # something between two rows: only what the template prints
+            gap = between(html, pos, match.start())
+            if gap is None:
+                return None
+            if next_href is None:
+                next_href = gap.group("next")
+        href, icon, name_text, size, modified = match.groups()
+        rows.append((name_text, href, icon, size, modified))
         pos = match.end()
+    if pos != end:
+        gap = between(html, pos, end)
+        if gap is None:
+            return None
+        if next_href is None:
+            next_href = gap.group("next")
     return _page(rows, next_href, head.group("h3").strip(), prefix)
 
 
@@ -279,7 +293,7 @@ def parse_listing(page: str | bytes, prefix: str) -> ListingPage:
     if b"resource-grid" not in data:
         raise BadResponse("not a gcsweb listing page (no resource-grid)")
     try:
-        scanned = _scan(text, prefix) if text is not None else None
+        scanned = _scan(text, data, prefix) if text is not None else None
         return scanned if scanned is not None else _parse_tree(data, prefix)
     except BadResponse:
         raise
