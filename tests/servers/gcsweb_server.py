@@ -41,6 +41,7 @@ import contextlib
 import gzip
 import html
 import mimetypes
+import os
 import random
 import socket
 import struct
@@ -154,8 +155,18 @@ class _TreeView:
             return None
         return candidate
 
-    def _has_files(self, directory: Path) -> bool:
-        return any(p.is_file() for p in directory.rglob("*"))
+    @staticmethod
+    def _has_files(directory: str) -> bool:
+        """True when a file lies anywhere below ``directory`` (stops at the first)."""
+        pending = [directory]
+        while pending:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_file():
+                        return True
+                    if entry.is_dir(follow_symlinks=False):  # as rglob: no symlink loops
+                        pending.append(entry.path)
+        return False
 
     def children(self, prefix: str) -> tuple[list[str], list[_Object]]:
         """Sub-directory names (with ``/``) and objects directly under ``prefix``."""
@@ -163,13 +174,14 @@ class _TreeView:
         if not directory.is_relative_to(self.root) or not directory.is_dir():
             return [], []
         dirs, files = [], []
-        for child in directory.iterdir():
-            if child.is_dir():
-                if self._has_files(child):
-                    dirs.append(child.name + "/")
-            elif child.is_file():
-                stat = child.stat()
-                files.append(_Object(child.name, stat.st_size, stat.st_mtime))
+        with os.scandir(directory) as entries:
+            for child in entries:
+                if child.is_dir():
+                    if self._has_files(child.path):
+                        dirs.append(child.name + "/")
+                elif child.is_file():
+                    stat = child.stat()
+                    files.append(_Object(child.name, stat.st_size, stat.st_mtime))
         return sorted(dirs), sorted(files, key=lambda o: o.name)
 
 
