@@ -237,8 +237,15 @@ class CachedSource:
                         raise
                     return stale.read()
                 keep = await ttl(payload)
-                # kept, and no longer remembered as missing, by the background writer
-                self.cache.put_later(key, payload, ttl=keep, forget=("nf" + key,))
+                # kept, and no longer remembered as missing, by the background writer (a
+                # payload big enough for a file of its own is written in a worker thread)
+                forget = ("nf" + key,)
+                if len(payload) >= FILE_THRESHOLD:
+                    await asyncio.to_thread(
+                        self.cache.put_later, key, payload, ttl=keep, forget=forget
+                    )
+                else:
+                    self.cache.put_later(key, payload, ttl=keep, forget=forget)
                 return payload
         finally:
             if not lock.locked():
