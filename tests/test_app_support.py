@@ -4,10 +4,12 @@ explorer's non-visual services (listing and build-result caches)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from prowtui.app.services import BuildResultCache, ListingCache
 from prowtui.errors import NotFound
@@ -85,13 +87,18 @@ def make_bucket(root: Path, *, builds: dict[str, tuple[str | None, int]] = BUILD
 async def settle(pilot: Pilot, rounds: int = 40) -> None:
     """Wait until timers fired and every worker finished (bounded)."""
     app = pilot.app
+
+    async def wait() -> None:
+        with contextlib.suppress(WorkerCancelled):  # an exclusive worker replaced by a newer
+            await app.workers.wait_for_complete()
+
     for _ in range(rounds):
         await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
+        await wait()
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             await pilot.pause(0.15)
-            await app.workers.wait_for_complete()
+            await wait()
             if not any(w.is_running for w in app.workers):
                 return
 

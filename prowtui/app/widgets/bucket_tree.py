@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from prowtui.app.services import BuildResultCache, BuildSummary, ListingCache, format_time
+from prowtui.app.widgets.cells import ellipsize_end, ellipsize_middle
 from prowtui.errors import NotCached, ProwtuiError
 from prowtui.prow.jobs import classify_path
 from prowtui.safetext import inert
@@ -65,6 +67,12 @@ def path_kind(path: str) -> str:
         return "other"
 
 
+#: what separates a row's name from its details (size, start time) in a label
+LABEL_GAP = "  "
+#: the fewest cells of details worth showing when a label is cut
+MIN_DETAILS = 6
+
+
 def entry_label(entry: Entry, kind: str, summary: BuildSummary | None = None) -> Text:
     """The label of one listing row."""
     name = inert(entry.name)
@@ -77,13 +85,13 @@ def entry_label(entry: Entry, kind: str, summary: BuildSummary | None = None) ->
             label.append(f"{symbol} ", style)
         label.append(name.rstrip("/"), "bold")
         if summary is not None and summary.started is not None:
-            label.append(f"  {format_time(summary.started)}", "dim")
+            label.append(f"{LABEL_GAP}{format_time(summary.started)}", "dim")
         return label
     if entry.is_dir:
         return Text(name, style="bold")
     label = Text(name)
     if entry.size is not None:
-        label.append(f"  {human_size(entry.size)}", "dim")
+        label.append(f"{LABEL_GAP}{human_size(entry.size)}", "dim")
     return label
 
 
@@ -139,6 +147,29 @@ class BucketTree(Tree[NodeData]):
 
     def on_mount(self) -> None:
         self.root.expand()
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The label cut in the middle to the tree's width (no sideways scrolling): the full
+        path of the cursor's node is in the header."""
+        label = super().render_label(node, base_style, style)
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return label
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth += 1
+            parent = parent.parent
+        room = max(8, width - depth * self.guide_depth)
+        if label.cell_len <= room:
+            return label
+        # the details after the name (size, start time) give way first, then the name's middle
+        gap = label.plain.find(LABEL_GAP)
+        if gap > 0:
+            name, details = label[:gap], label[gap:]
+            if name.cell_len + len(LABEL_GAP) + MIN_DETAILS <= room:
+                return Text.assemble(name, ellipsize_end(details, room - name.cell_len))
+            label = name
+        return ellipsize_middle(label, room)
 
     # -- loading -------------------------------------------------------------------------
 
