@@ -46,6 +46,8 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.explorer = explorer
         self._preview_timer: Timer | None = None
+        #: the cursor's path, shown in the header
+        self._header_path = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,7 +85,7 @@ class MainScreen(Screen[None]):
         self.sub_title = ellipsize_start(inert("/" + path), room) if room > 0 else ""
 
     def on_resize(self) -> None:
-        self._show_path(getattr(self, "_header_path", ""))
+        self._show_path(self._header_path)
 
     # -- navigation ----------------------------------------------------------------------
 

@@ -52,6 +52,8 @@ class NodeData:
     #: bumped on reload so late listings of an older request are dropped
     generation: int = 0
     kind: str = field(default="other")
+    #: the build result its label shows (None: not read yet, or its label not updated yet)
+    shown: BuildSummary | None = None
 
     @property
     def is_build(self) -> bool:
@@ -240,6 +242,7 @@ class BucketTree(Tree[NodeData]):
             kind = path_kind(entry.path)
             child_data = NodeData(entry.path, entry.is_dir, entry, kind=kind)
             summary = self.results.cached(entry.path) if child_data.is_build else None
+            child_data.shown = summary
             label = entry_label(entry, kind, summary)
             if entry.is_dir:
                 node.add(label, child_data)
@@ -264,6 +267,7 @@ class BucketTree(Tree[NodeData]):
         self.listings.forget(data.path)
         self.results.forget(data.path)
         if data.is_build and data.entry is not None:
+            data.shown = None
             node.set_label(entry_label(data.entry, data.kind, None))
         self.load_node(node)
         node.expand()
@@ -371,7 +375,9 @@ class BucketTree(Tree[NodeData]):
             if node.data is not None
             and node.data.role == "entry"
             and node.data.is_build
-            and self.results.cached(node.data.path) is None
+            # not only uncached ones: a result cached by a worker cancelled before it could
+            # update the label is applied here (``get`` answers from the cache at once)
+            and node.data.shown is None
         ]
         if wanted:
             self.run_worker(
@@ -387,6 +393,8 @@ class BucketTree(Tree[NodeData]):
             assert data is not None and data.entry is not None
             summary = await self.results.get(data.path)
             if self._alive(node) and node.data is data:
+                # a failed read is not cached: it stays unshown, so it is tried again later
+                data.shown = self.results.cached(data.path)
                 node.set_label(entry_label(data.entry, data.kind, summary))
 
         await asyncio.gather(*(one(node) for node in nodes))
