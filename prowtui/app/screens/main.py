@@ -146,7 +146,11 @@ class MainScreen(Screen[None]):
         self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self._preview_later(data))
 
     def _preview_later(self, data: NodeData | None) -> None:
-        """The debounced preview of the highlighted node, unless it is already shown."""
+        """The debounced preview of the highlighted node, unless it is already shown or the
+        cursor has moved on (a jump highlights every level on its way down)."""
+        cursor = self.tree.cursor_node
+        if cursor is not None and cursor.data is not data:
+            return
         if data is None or data is not self.preview.current:
             self.preview.show(data)
 
