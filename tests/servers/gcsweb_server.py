@@ -31,8 +31,9 @@ Both ports: ``/gcs/<bucket>`` → 308; an unknown bucket → 303 to the cloud co
 host); ``redirects`` maps a request path to ``(status, location)`` for redirect tests and
 ``statuses`` a path to a fixed status (403, 404, ...), ``responses`` a path to a verbatim
 ``(status, headers, body)``; ``range_requests`` records Range headers;
-``latency`` seconds of sleep per request; ``request_count`` / ``paths_requested`` /
-``requests`` record traffic (``reset_counts()``); ``faults`` injects failures (:class:`FaultPlan`).
+``latency`` seconds from each request to its answer (the server's own work included);
+``request_count`` / ``paths_requested`` / ``requests`` record traffic (``reset_counts()``);
+``faults`` injects failures (:class:`FaultPlan`).
 """
 
 from __future__ import annotations
@@ -225,13 +226,15 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         owner._record(self.server.role, method, self.path)
         self._truncate = False
-        if owner.latency:
-            time.sleep(owner.latency)
+        # the answer leaves ``latency`` after the request came: the work of building it
+        # (listing a directory, rendering the page) happens within that time, not on top
+        self._answer_at = time.monotonic() + owner.latency
         fault = owner.faults.decide(self.path) if owner.faults else None
         if fault == "reset":
             self._reset()
             return
         if fault == "stall":
+            self._wait_latency()
             time.sleep(owner.faults.stall_seconds if owner.faults else 2.0)
             self.close_connection = True
             return
@@ -258,7 +261,15 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._gcsweb(method)
 
+    def _wait_latency(self) -> None:
+        """Sleep until the answer is due (once per request)."""
+        delay = getattr(self, "_answer_at", 0.0) - time.monotonic()
+        self._answer_at = 0.0
+        if delay > 0:
+            time.sleep(delay)
+
     def _reset(self) -> None:
+        self._wait_latency()
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
         self.close_connection = True
@@ -274,6 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         length: int | None = None,
     ) -> None:
         truncate = getattr(self, "_truncate", False)
+        self._wait_latency()
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -301,6 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = headers.pop("Content-Type", None)
             self._send_file(status, 0, size, content_type, headers, chunks=chunks())
             return
+        self._wait_latency()
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -328,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault sends half of them under the full Content-Length and closes the connection.
         """
         truncate = getattr(self, "_truncate", False)
+        self._wait_latency()
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
