@@ -238,24 +238,28 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(owner.faults.stall_seconds if owner.faults else 2.0)
             self.close_connection = True
             return
+        head = method == "HEAD"  # an answer to HEAD has headers only, whatever it says
         if fault in ("500", "permanent"):
-            self._send(500, b"Error: injected fault\n", "text/plain; charset=utf-8")
+            self._send(500, b"Error: injected fault\n", "text/plain; charset=utf-8", head_only=head)
             return
         if fault == "429":
-            self._send(429, b"rate limited\n", "text/plain", extra={"Retry-After": "0"})
+            extra = {"Retry-After": "0"}
+            self._send(429, b"rate limited\n", "text/plain", extra=extra, head_only=head)
             return
         self._truncate = fault == "truncate"
         path = urlsplit(self.path).path
         if path in owner.redirects:
             status, location = owner.redirects[path]
-            self._send(status, b"", "text/plain", extra={"Location": location})
+            self._send(status, b"", "text/plain", extra={"Location": location}, head_only=head)
         elif path in owner.responses:
             status, headers, body = owner.responses[path]
             headers = dict(headers)
-            self._send(status, body, headers.pop("Content-Type", None), extra=headers)
+            content_type = headers.pop("Content-Type", None)
+            self._send(status, body, content_type, extra=headers, head_only=head)
         elif path in owner.statuses:
             status = owner.statuses[path]
-            self._send(status, f"HTTP {status}\n".encode(), "text/plain; charset=utf-8")
+            body = f"HTTP {status}\n".encode()
+            self._send(status, body, "text/plain; charset=utf-8", head_only=head)
         elif self.server.role == "storage":
             self._storage(method)
         else:
