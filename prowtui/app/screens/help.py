@@ -22,6 +22,14 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
+        "triage screen",
+        [
+            ("enter on a signature", "its builds with the example line"),
+            ("enter on a test", "the builds where it failed, with the message"),
+            ("enter on a build there", "open its log at that line / its junit file"),
+        ],
+    ),
+    (
         "everywhere",
         [
             ("tab / shift+tab", "move focus between tree and preview"),
@@ -50,6 +58,13 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("binary / oversized preview", list(BinaryInfo.BINDINGS)),
         ("stats screen", list(StatsScreen.BINDINGS)),
     ]
+    from prowtui.app.screens.triage import TriageScreen
+    from prowtui.app.screens.triage_builds import TriageBuildsScreen
+    from prowtui.app.widgets.history_strip import HistoryStrip
+
+    groups.append(("triage screen", list(TriageScreen.BINDINGS)))
+    groups.append(("triage history strip", list(HistoryStrip.BINDINGS)))
+    groups.append(("triage builds list", list(TriageBuildsScreen.BINDINGS)))
     from prowtui.app.widgets.log_panel import LogPanel
     from prowtui.app.widgets.log_view import LogView
 

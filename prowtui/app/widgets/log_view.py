@@ -92,6 +92,7 @@ class LogView(ScrollView, can_focus=True):
         "log-view--current",
         "log-view--gap",
         "log-view--marker",
+        "log-view--target",
     }
 
     DEFAULT_CSS = (Path(__file__).with_name("log_view.tcss")).read_text(encoding="utf-8")
@@ -156,6 +157,8 @@ class LogView(ScrollView, can_focus=True):
         self.hits: _Hits | None = None
         self.filter_rows: list[int] | None = None
         self.current_line: int | None = None
+        #: the line someone jumped to with ``go_to_line(..., highlight=True)``, shown full width
+        self.highlight_line: int | None = None
         self.message = ""
         self.searching = False
         #: when the bottom row was first rendered with lines (for the bench)
@@ -178,6 +181,7 @@ class LogView(ScrollView, can_focus=True):
         self.hits = None
         self.filter_rows = None
         self.current_line = None
+        self.highlight_line = None
         self.message = ""
         self._follow_end = False
         self._max_width = 0
@@ -300,6 +304,8 @@ class LogView(ScrollView, can_focus=True):
                 text.stylize(hit_style, begin, stop)
         if line == self.current_line and source is self.index:
             text.stylize_before(self.get_component_rich_style("log-view--current"))
+        if line == self.highlight_line and source is self.index:
+            text.stylize(self.get_component_rich_style("log-view--target"))
         return text
 
     def _is_error(self, line: int, data: bytes) -> bool:
@@ -339,11 +345,16 @@ class LogView(ScrollView, can_focus=True):
             strip = rows[y] if y < len(rows) else None
             result = (strip or Strip.blank(width, style)).crop_extend(0, width, style)
         else:
-            strip = self._line_strip(scroll_y + y)
+            row = scroll_y + y
+            strip = self._line_strip(row)
             if strip is None:
                 result = Strip.blank(width, style)
             else:
-                result = strip.crop_extend(scroll_x, scroll_x + width, style)
+                pad = style
+                target = self.highlight_line
+                if target is not None and self.tail is None and self.row_to_line(row) == target:
+                    pad = self.get_component_rich_style("log-view--target")
+                result = strip.crop_extend(scroll_x, scroll_x + width, pad)
         if y == self.size.height - 1 and self.row_count():
             now = perf_counter()
             self.last_paint = (now, self.tail is not None, int(scroll_y))
@@ -392,9 +403,12 @@ class LogView(ScrollView, can_focus=True):
         else:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
-    def go_to_line(self, line: int) -> None:
-        """Mark ``line`` as current and scroll so that it is visible, a third from the top."""
+    def go_to_line(self, line: int, *, highlight: bool = False) -> None:
+        """Mark ``line`` (0-based) as current and scroll so that it is visible, a third from
+        the top; ``highlight`` also paints it across the whole width until another log opens."""
         self.current_line = line
+        if highlight:
+            self.highlight_line = line
         self._invalidate()
         row = self.line_to_row(line)
         top = int(self.scroll_offset.y)
