@@ -8,6 +8,7 @@ and job-wide events (``prowtui triage``, the Triage screen).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prowtui.triage.model import (
@@ -48,5 +49,58 @@ async def triage_job(
 
     ``error_patterns`` are extra error-line regexes (the config's ``[logs] error_patterns``)
     added to the log viewer's defaults; ``on_progress(done, total)`` fires as builds complete.
+    Raises ``NotFound`` when the job has no builds and ``UsageError`` for a bad pattern.
     """
-    raise NotImplementedError("triage_job is being built")
+    from prowtui.sources.base import normalize_dir
+    from prowtui.triage.candidates import LineSelector
+    from prowtui.triage.events import EventAggregator
+    from prowtui.triage.gather import Gatherer
+    from prowtui.triage.signatures import BuildRef, SignatureMiner, causes, per_build
+    from prowtui.triage.testcases import TestAggregator
+
+    job = normalize_dir(job_path)
+    gatherer = Gatherer(
+        source,
+        job,
+        LineSelector(tuple(error_patterns)),
+        limit=limit,
+        concurrency=concurrency,
+        on_progress=on_progress,
+    )
+    miner = SignatureMiner()
+    tests = TestAggregator()
+    events = EventAggregator()
+    refs: list[BuildRef] = []
+    rows: list[tuple[datetime | None, float | None, int | None]] = []
+    async for evidence in gatherer.builds():
+        refs.append(BuildRef(evidence.build_id, evidence.path, evidence.result))
+        miner.add_build(evidence.index, evidence.candidates.lines.values())
+        failed_tests = tests.add_build(evidence.index, evidence.build_id, evidence.junit)
+        events.add_build(evidence.index, evidence.events)
+        rows.append((evidence.started, evidence.duration_s, failed_tests))
+    signatures = miner.signatures(refs)
+    build_causes = causes(signatures, refs)
+    build_signatures = per_build(signatures, refs)
+    history = tuple(
+        BuildHistory(
+            build_id=ref.build_id,
+            result=ref.result,
+            started=started,
+            duration_s=duration,
+            failed_tests=failed_tests,
+            signatures=build_signatures[i],
+            cause=build_causes[i],
+            path=ref.path,
+        )
+        for i, (ref, (started, duration, failed_tests)) in enumerate(zip(refs, rows, strict=True))
+    )
+    return TriageReport(
+        job=job,
+        builds=len(refs),
+        failed_builds=sum(1 for r in refs if r.failed),
+        passed_builds=sum(1 for r in refs if r.passed),
+        history=history,
+        tests=tuple(tests.stats()),
+        signatures=tuple(signatures),
+        events=tuple(events.stats()),
+    )
