@@ -130,7 +130,8 @@ class TriageScreen(Screen[None]):
         self.state = "idle"
         self.progress: tuple[int, int] = (0, 0)
         self._builds: dict[str, BuildHistory] = {}
-        self._colors: dict[str, str] = {}
+        #: signature id → colour of the builds it is the cause of
+        self.cause_color: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -202,6 +203,7 @@ class TriageScreen(Screen[None]):
         """Run the triage and show its report (or what went wrong)."""
         self.state = "running"
         self.report = None
+        self.progress = (0, 0)
         self._show_body(False)
         progress = self.query_one(ProgressBar)
         progress.display = True
@@ -220,6 +222,7 @@ class TriageScreen(Screen[None]):
             self._fail(exc)
 
     def _on_progress(self, done: int, total: int) -> None:
+        self.progress = (done, total)
         # post_message is safe from any thread, in case the engine reports from one
         self.post_message(self.Progress(done, total))
 
@@ -227,7 +230,6 @@ class TriageScreen(Screen[None]):
     def _progressed(self, message: Progress) -> None:
         if self.state != "running":
             return
-        self.progress = (message.done, message.total)
         self.query_one(ProgressBar).update(total=max(message.total, 1), progress=message.done)
         self._status(f"triaging builds: {message.done} of {message.total}  ·  esc to cancel")
 
@@ -268,12 +270,12 @@ class TriageScreen(Screen[None]):
             self._show_body(False)
             return
         self._builds = {b.build_id: b for b in report.history}
-        self._colors = cause_colors(report)
+        self.cause_color = cause_colors(report)
         self.state = "done"
         self._show_body(True)
-        self.strip.show(report.history, self._colors)
+        self.strip.show(report.history, self.cause_color)
         self.query_one(DurationPlot).show(report.history, self.strip.cell_colors)
-        self.signatures_table.fill(report.signatures, colors=self._colors)
+        self.signatures_table.fill(report.signatures, colors=self.cause_color)
         self.tests_table.fill(report.tests)
         self.query_one(EventTable).fill(report.events)
         self._label_tabs(report)
@@ -289,7 +291,7 @@ class TriageScreen(Screen[None]):
         other = report.builds - report.failed_builds - report.passed_builds
         if other:
             text.append(f", {other} pending or unknown", "dim")
-        causes = len(self._colors)
+        causes = len(self.cause_color)
         text.append(f"  ·  {causes} cause{'s' if causes != 1 else ''}")
         text.append("  ·  esc back  r recompute", "dim")
         return text
@@ -386,7 +388,7 @@ class TriageScreen(Screen[None]):
         ):
             text.append(" ■", color)
             text.append(f" {label}", "dim")
-        causes = list(self._colors.values())[:3]
+        causes = list(self.cause_color.values())[:3]
         if causes:
             text.append("  ")
             for color in causes:

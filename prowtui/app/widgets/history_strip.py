@@ -42,9 +42,9 @@ CAUSE_PALETTE: tuple[str, ...] = (
     "#e5484d",  # red
     "#f76b15",  # orange
     "#a35ee0",  # purple
-    "#e93d82",  # pink
     "#e2b203",  # amber
     "#3b82f6",  # blue
+    "#e93d82",  # pink
     "#b07d62",  # brown
     "#d946ef",  # fuchsia
 )

@@ -285,6 +285,20 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_layout = None
         self.sync()
 
+    def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        # the scrollbar takes the bottom row: keep the current line above it
+        if shown and self.current_line is not None:
+            self.call_after_refresh(self._keep_current_visible)
+
+    def _keep_current_visible(self) -> None:
+        if self.current_line is None or self.wrap:
+            return
+        row = self.line_to_row(self.current_line)
+        top = int(self.scroll_offset.y)
+        visible = max(1, self.scrollable_content_region.height)
+        if row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
+
     def watch_wrap(self) -> None:
         self._invalidate()
         self.sync()

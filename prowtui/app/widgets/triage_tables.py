@@ -99,19 +99,20 @@ class SignatureTable(ReportTable[Signature]):
         return item.builds
 
     def detail(self, item: Signature) -> Text:
-        text = Text()
-        counts = f"in {item.failed_builds} failed and {item.passed_builds} passed builds"
-        text.append(counts, "bold")
-        text.append(f"  ·  score {item.score:+.3f}  ·  enter: its builds\n", "dim")
-        for number, line in enumerate(item.lines, 1):
-            text.append(f"{number:>2} ", "dim")
-            text.append(inert(line))
-            text.append("\n")
         example = item.example
         where = example.path.rsplit(f"/{example.build_id}/", 1)[-1]
         if example.line is not None:
             where = f"{where}:{example.line}"
-        text.append(f"e.g. build {inert(example.build_id)} {inert(where)}: ", "dim")
+        text = Text()
+        counts = f"in {item.failed_builds} failed and {item.passed_builds} passed builds"
+        text.append(counts, "bold")
+        text.append(f"  ·  score {item.score:+.3f}  ·  e.g. build ", "dim")
+        text.append(f"{inert(example.build_id)} {inert(where)}", "dim")
+        text.append("  ·  enter: its builds", "dim")
+        for number, line in enumerate(item.lines, 1):
+            text.append(f"\n{number:>2} ", "dim")
+            text.append(inert(line))
+        text.append("\ne.g. ", "dim")
         text.append(inert(example.text), "italic")
         return text
 
