@@ -72,12 +72,14 @@ async def triage_job(
     events = EventAggregator()
     refs: list[BuildRef] = []
     rows: list[tuple[datetime | None, float | None, int | None]] = []
+    problems: list[tuple[str, str]] = []
     async for evidence in gatherer.builds():
         refs.append(BuildRef(evidence.build_id, evidence.path, evidence.result))
         miner.add_build(evidence.index, evidence.candidates.lines.values())
         failed_tests = tests.add_build(evidence.index, evidence.build_id, evidence.junit)
         events.add_build(evidence.index, evidence.events)
         rows.append((evidence.started, evidence.duration_s, failed_tests))
+        problems.extend((evidence.build_id, problem) for problem in evidence.problems)
     signatures = miner.signatures(refs)
     build_causes = causes(signatures, refs)
     build_signatures = per_build(signatures, refs)
@@ -103,4 +105,5 @@ async def triage_job(
         tests=tuple(tests.stats()),
         signatures=tuple(signatures),
         events=tuple(events.stats()),
+        problems=tuple(problems),
     )

@@ -43,7 +43,8 @@ class BuildEvidence:
     junit: list[tuple[str, TestCaseRow]] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    #: what could not be read (the build's crawl error, logs that failed to stream)
+    problems: list[str] = field(default_factory=list)
 
 
 def log_paths(crawl: BuildCrawl) -> list[str]:
@@ -135,10 +136,9 @@ class Gatherer:
             candidates=BuildCandidates(self.selector),
             junit=[(crawl.path + rel, row) for rel, row in crawl.junit],
             events=[row for _rel, row in crawl.events],
-            notes=list(crawl.notes),
         )
         if crawl.error is not None:
-            evidence.notes.append(crawl.error)
+            evidence.problems.append(crawl.error)
         for rel in log_paths(crawl):
             if await self._scan_log(evidence, crawl.path + rel):
                 evidence.logs.append(crawl.path + rel)
@@ -163,7 +163,7 @@ class Gatherer:
                 return False
             except SourceError as exc:
                 if attempt == STREAM_ATTEMPTS:
-                    evidence.notes.append(f"{path}: {exc}")
+                    evidence.problems.append(f"{path}: {exc}")
                     return False
                 continue
             evidence.candidates.merge(found)
