@@ -150,7 +150,7 @@ class Gatherer:
 
     async def _scan_log(self, evidence: BuildEvidence, path: str) -> bool:
         """Stream one log through a scanner into the build's candidates; False when it is
-        missing or cannot be read (a broken stream is tried again from the start)."""
+        missing or cannot be read (a stream that breaks part way starts again)."""
         for attempt in range(1, STREAM_ATTEMPTS + 1):
             found = BuildCandidates(self.selector)
             scanner = found.scanner(path)
@@ -162,7 +162,8 @@ class Gatherer:
             except NotFound:
                 return False
             except SourceError as exc:
-                if attempt == STREAM_ATTEMPTS:
+                # the source retried the request already; start again only a broken stream
+                if attempt == STREAM_ATTEMPTS or not found.scanned_bytes:
                     evidence.problems.append(f"{path}: {exc}")
                     return False
                 continue
