@@ -4,6 +4,7 @@ JSON contract and its byte-for-byte stability."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from prowtui.errors import NotFound
 from prowtui.sources.local import LocalSource
 from prowtui.triage import triage_job
 from prowtui.triage.model import TriageReport
+from tests.servers.gcsweb_fixtures import GcswebServerFactory
 
 JOB = "logs/periodic-hand-triage/"
 FAILED = ("101", "103", "105", "106", "108")
@@ -297,3 +299,28 @@ async def test_config_error_patterns_add_candidate_lines(tree: Path) -> None:
 async def test_a_missing_job_is_not_found(tree: Path) -> None:
     with pytest.raises(NotFound):
         await triage_job(LocalSource(tree), "logs/no-such-job/")
+
+
+async def test_cancelling_stops_every_fetch(
+    tree: Path, gcsweb_server_factory: GcswebServerFactory
+) -> None:
+    """What ``esc`` on the Triage screen does: no request or task outlives the cancel."""
+    from prowtui.sources.gcsweb import GcswebSource
+
+    server = gcsweb_server_factory(tree, bucket="b", latency=0.05)
+    source = GcswebSource(server.base_url, "b", storage_url=server.storage_url)
+    first = asyncio.Event()
+    task = asyncio.ensure_future(
+        triage_job(source, JOB, on_progress=lambda done, _total: done and first.set())
+    )
+    await asyncio.wait_for(first.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert not [t for t in others if not t.done()]
+    requests = server.request_count
+    await asyncio.sleep(0.3)
+    assert server.request_count == requests
+    await source.aclose()

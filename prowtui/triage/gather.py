@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -104,11 +105,12 @@ class Gatherer:
         pending: deque[asyncio.Task[BuildEvidence]] = deque()
         index = 0
         try:
-            async for crawl in self.crawler.builds():
-                pending.append(asyncio.ensure_future(self._evidence(index, crawl)))
-                index += 1
-                while pending and (pending[0].done() or len(pending) >= self._window):
-                    yield await self._finish(pending.popleft())
+            async with aclosing(self.crawler.builds()) as crawls:
+                async for crawl in crawls:
+                    pending.append(asyncio.ensure_future(self._evidence(index, crawl)))
+                    index += 1
+                    while pending and (pending[0].done() or len(pending) >= self._window):
+                        yield await self._finish(pending.popleft())
             while pending:
                 yield await self._finish(pending.popleft())
         finally:
