@@ -31,6 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -85,31 +86,38 @@ def log_bytes(root: Path) -> int:
 
 
 def mining_only(root: Path) -> tuple[int, float]:
-    """Select, mask and template every log of the job in this process: (bytes, CPU seconds)."""
+    """Select, mask and template every log of the job in this process, as triage feeds them
+    (1 MiB chunks, builds in order): (bytes, CPU seconds of that work, reading excluded)."""
     from prowtui.triage.candidates import BuildCandidates, LineSelector
     from prowtui.triage.signatures import SignatureMiner
 
     selector = LineSelector()
     miner = SignatureMiner()
     total = 0
-    started = time.process_time()
-    for index, build in enumerate(sorted((root / JOB_DIR).iterdir(), key=lambda p: p.name)):
-        if not build.is_dir():
-            continue
-        candidates = BuildCandidates(selector)
+    cpu = 0.0
+    builds = sorted((p for p in (root / JOB_DIR).iterdir() if p.is_dir()), key=lambda p: p.name)
+    for index, build in enumerate(builds):
         logs = [build / "build-log.txt", *sorted((build / "artifacts").glob("*/build-log.txt"))]
         logs += sorted((build / "artifacts").glob("*/*/build-log.txt"))
+        candidates = BuildCandidates(selector)
         for log in logs:
             if not log.is_file():
                 continue
-            scanner = candidates.scanner(str(log))
             with log.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
+                chunks = iter(lambda: handle.read(1 << 20), b"")
+                scanner = candidates.scanner(str(log))
+                for chunk in chunks:
+                    started = time.process_time()
                     scanner.feed(chunk)
-            scanner.finish()
-        total += candidates.scanned_bytes
+                    cpu += time.process_time() - started
+                started = time.process_time()
+                scanner.finish()
+                cpu += time.process_time() - started
+        started = time.process_time()
         miner.add_build(index, candidates.lines.values())
-    return total, time.process_time() - started
+        cpu += time.process_time() - started
+        total += candidates.scanned_bytes
+    return total, cpu
 
 
 def main() -> None:
@@ -136,7 +144,10 @@ def main() -> None:
         shutil.rmtree(root / "pr-logs", ignore_errors=True)
         mined = log_bytes(root)
         print(f"job: 243 builds, {mined / 1e6:.1f} MB of build logs (top level and steps)\n")
-        header = f"{'run':48} {'wall s':>7} {'peak MB':>8} {'log MB/s':>9} {'vs stats':>9}"
+        header = (
+            f"{'run':48} {'wall s':>7} {'peak MB':>8} {'log MB/s':>9} {'vs stats':>9} "
+            f"{'requests':>9}"
+        )
         print(header)
         print("-" * len(header), flush=True)
 
@@ -147,25 +158,35 @@ def main() -> None:
                 "PROWTUI_DEMO_DIR": str(Path(tmp) / "unused-demo"),
             }
 
-        def pair(label: str, source: str, cache: str, concurrency: list[str]) -> None:
+        def pair(
+            label: str, source: str, cache: str, concurrency: list[str], server: Any = None
+        ) -> None:
+            def count() -> str:
+                return f"{server.ask('count'):9d}" if server is not None else f"{'':>9}"
+
             env = env_for(cache)
             for temperature in ("cold", "warm"):
+                if server is not None:
+                    server.ask("reset")
                 stats_s, stats_mb, _ = fresh_process(
                     ["stats", "--source", source, JOB_DIR, "--content", "--json", *concurrency],
                     env_for(cache + "-stats"),
                 )
+                stats_requests = count()
+                if server is not None:
+                    server.ask("reset")
                 seconds, rss, out = fresh_process(
                     ["triage", "--source", source, JOB_DIR, "--json", *concurrency], env
                 )
                 assert out.startswith(b"{"), out[:200]
                 print(
                     f"{label + ' triage ' + temperature:48} {seconds:7.2f} {rss:8.0f} "
-                    f"{mined / 1e6 / seconds:9.1f} {seconds / stats_s:8.2f}x",
+                    f"{mined / 1e6 / seconds:9.1f} {seconds / stats_s:8.2f}x {count()}",
                     flush=True,
                 )
                 print(
                     f"{'   baseline: stats --content ' + temperature:48} {stats_s:7.2f} "
-                    f"{stats_mb:8.0f} {'':>9} {'1.00x':>9}",
+                    f"{stats_mb:8.0f} {'':>9} {'1.00x':>9} {stats_requests}",
                     flush=True,
                 )
 
@@ -177,7 +198,7 @@ def main() -> None:
             try:
                 source = f"{server.url}/gcs/{BUCKET}/"
                 label = f"(b) gcsweb {args.latency * 1000:.0f} ms -j {args.concurrency}"
-                pair(label, source, "gcsweb", ["-j", str(args.concurrency)])
+                pair(label, source, "gcsweb", ["-j", str(args.concurrency)], server)
             finally:
                 server.stop()
         total, cpu = mining_only(root)
