@@ -51,6 +51,8 @@ async def triage_job(
     added to the log viewer's defaults; ``on_progress(done, total)`` fires as builds complete.
     Raises ``NotFound`` when the job has no builds and ``UsageError`` for a bad pattern.
     """
+    from contextlib import aclosing
+
     from prowtui.sources.base import normalize_dir
     from prowtui.triage.candidates import LineSelector
     from prowtui.triage.events import EventAggregator
@@ -72,12 +74,15 @@ async def triage_job(
     events = EventAggregator()
     refs: list[BuildRef] = []
     rows: list[tuple[datetime | None, float | None, int | None]] = []
-    async for evidence in gatherer.builds():
-        refs.append(BuildRef(evidence.build_id, evidence.path, evidence.result))
-        miner.add_build(evidence.index, evidence.candidates.lines.values())
-        failed_tests = tests.add_build(evidence.index, evidence.build_id, evidence.junit)
-        events.add_build(evidence.index, evidence.events)
-        rows.append((evidence.started, evidence.duration_s, failed_tests))
+    problems: list[tuple[str, str]] = []
+    async with aclosing(gatherer.builds()) as gathered:  # cancelling stops every fetch
+        async for evidence in gathered:
+            refs.append(BuildRef(evidence.build_id, evidence.path, evidence.result))
+            miner.add_build(evidence.index, evidence.candidates.lines.values())
+            failed_tests = tests.add_build(evidence.index, evidence.build_id, evidence.junit)
+            events.add_build(evidence.index, evidence.events)
+            rows.append((evidence.started, evidence.duration_s, failed_tests))
+            problems.extend((evidence.build_id, problem) for problem in evidence.problems)
     signatures = miner.signatures(refs)
     build_causes = causes(signatures, refs)
     build_signatures = per_build(signatures, refs)
@@ -103,4 +108,5 @@ async def triage_job(
         tests=tuple(tests.stats()),
         signatures=tuple(signatures),
         events=tuple(events.stats()),
+        problems=tuple(problems),
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,23 +72,39 @@ class LineSelector:
                 slow.append(part)
             else:
                 fast.append(part)
-        self._fast: Any = re2.compile(b"(?m)" + b"|".join(fast), options) if fast else None
+        # one match per error line, spanning it: far fewer Python calls than one per word
+        self._fast: Any = (
+            re2.compile(b"(?m)^[^\n]*(?:" + b"|".join(fast) + b")[^\n]*", options) if fast else None
+        )
         self._slow = re.compile(b"|".join(slow), re.MULTILINE) if slow else None
 
-    def starts(self, block: bytes) -> Iterator[int]:
-        """Offsets of the matches in ``block``, in order (several may fall in one line)."""
-        iters = [
-            (m.start() for m in regex.finditer(block))
-            for regex in (self._fast, self._slow)
-            if regex is not None
-        ]
-        if len(iters) == 1:
-            return iters[0]
-        return heapq.merge(*iters)
+    def spans(self, block: bytes) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of each error line of ``block`` (complete lines), in order; ``end``
+        is where its line break is."""
+        fast = (m.span() for m in self._fast.finditer(block)) if self._fast is not None else None
+        if self._slow is None:
+            return fast or iter(())
+        slow = (_line_of(block, m.start()) for m in self._slow.finditer(block))
+        if fast is None:
+            return _unique(slow)
+        return _unique(heapq.merge(fast, slow))
 
     def is_error_line(self, line: bytes) -> bool:
         """True when one line matches."""
-        return next(iter(self.starts(line)), None) is not None
+        return next(self.spans(line), None) is not None
+
+
+def _line_of(block: bytes, at: int) -> tuple[int, int]:
+    end = block.find(b"\n", at)
+    return block.rfind(b"\n", 0, at) + 1, len(block) if end < 0 else end
+
+
+def _unique(spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    last = -1
+    for start, end in spans:
+        if start > last:
+            last = start
+            yield start, end
 
 
 class BuildCandidates:
@@ -195,16 +211,9 @@ class LineScanner:
         """Every line of ``block`` (complete lines) that matches a pattern."""
         counted_to = 0
         line = self._line
-        next_line = 0
-        for at in self.build.selector.starts(block):
-            if at < next_line:
-                continue  # another match in a line already taken
-            start = block.rfind(b"\n", 0, at) + 1
-            stop = block.find(b"\n", at)
+        add = self.build.add_raw
+        for start, end in self.build.selector.spans(block):
             line += block.count(b"\n", counted_to, start)
             counted_to = start
-            self.build.add_raw(
-                block[start : min(stop, start + MAX_LINE_BYTES)], self.path, line + 1
-            )
-            next_line = stop + 1
+            add(block[start : min(end, start + MAX_LINE_BYTES)], self.path, line + 1)
         self._line = line + block.count(b"\n", counted_to)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,7 +44,8 @@ class BuildEvidence:
     junit: list[tuple[str, TestCaseRow]] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    #: what could not be read (the build's crawl error, logs that failed to stream)
+    problems: list[str] = field(default_factory=list)
 
 
 def log_paths(crawl: BuildCrawl) -> list[str]:
@@ -103,11 +105,12 @@ class Gatherer:
         pending: deque[asyncio.Task[BuildEvidence]] = deque()
         index = 0
         try:
-            async for crawl in self.crawler.builds():
-                pending.append(asyncio.ensure_future(self._evidence(index, crawl)))
-                index += 1
-                while pending and (pending[0].done() or len(pending) >= self._window):
-                    yield await self._finish(pending.popleft())
+            async with aclosing(self.crawler.builds()) as crawls:
+                async for crawl in crawls:
+                    pending.append(asyncio.ensure_future(self._evidence(index, crawl)))
+                    index += 1
+                    while pending and (pending[0].done() or len(pending) >= self._window):
+                        yield await self._finish(pending.popleft())
             while pending:
                 yield await self._finish(pending.popleft())
         finally:
@@ -135,10 +138,9 @@ class Gatherer:
             candidates=BuildCandidates(self.selector),
             junit=[(crawl.path + rel, row) for rel, row in crawl.junit],
             events=[row for _rel, row in crawl.events],
-            notes=list(crawl.notes),
         )
         if crawl.error is not None:
-            evidence.notes.append(crawl.error)
+            evidence.problems.append(crawl.error)
         for rel in log_paths(crawl):
             if await self._scan_log(evidence, crawl.path + rel):
                 evidence.logs.append(crawl.path + rel)
@@ -150,7 +152,7 @@ class Gatherer:
 
     async def _scan_log(self, evidence: BuildEvidence, path: str) -> bool:
         """Stream one log through a scanner into the build's candidates; False when it is
-        missing or cannot be read (a broken stream is tried again from the start)."""
+        missing or cannot be read (a stream that breaks part way starts again)."""
         for attempt in range(1, STREAM_ATTEMPTS + 1):
             found = BuildCandidates(self.selector)
             scanner = found.scanner(path)
@@ -162,8 +164,9 @@ class Gatherer:
             except NotFound:
                 return False
             except SourceError as exc:
-                if attempt == STREAM_ATTEMPTS:
-                    evidence.notes.append(f"{path}: {exc}")
+                # the source retried the request already; start again only a broken stream
+                if attempt == STREAM_ATTEMPTS or not found.scanned_bytes:
+                    evidence.problems.append(f"{path}: {exc}")
                     return False
                 continue
             evidence.candidates.merge(found)

@@ -187,6 +187,8 @@ class TriageReport:
     tests: tuple[TestStat, ...]
     signatures: tuple[Signature, ...]
     events: tuple[EventStat, ...]
+    #: builds that could not be read whole, as ``(build_id, message)`` (not in the JSON)
+    problems: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> JsonDict:
         """The ``prowtui triage --json`` document (keys in the documented order)."""
@@ -202,8 +204,9 @@ class TriageReport:
         }
 
     def dumps(self) -> str:
-        """The JSON document as text: the same report always gives the same bytes."""
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+        """The JSON document as text (ASCII: anything else is escaped): the same report always
+        gives the same bytes."""
+        return json.dumps(self.to_json(), indent=2) + "\n"
 
     def signature(self, signature_id: str) -> Signature | None:
         """The signature with this id, or None."""

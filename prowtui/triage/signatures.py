@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from prowtui.triage.candidates import Candidate
@@ -105,8 +105,6 @@ def _example(build: BuildRef, candidate: Candidate) -> Example:
 
 def _with_ids(signatures: list[Signature]) -> list[Signature]:
     """Give each signature an id from its templates (the same lines, the same id)."""
-    from dataclasses import replace
-
     used: set[str] = set()
     out = []
     for signature in signatures:

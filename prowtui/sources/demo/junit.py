@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 from prowtui.sources.demo.layout import BIG_JOB
 from prowtui.sources.demo.plan import Build
 
+#: how ci-operator writes a double quote inside an attribute
+_QUOTE = {'"': "&#34;"}
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _OPERATOR_FAILURE = (
     "+ openshift-tests run-upgrade all&#xA;"
@@ -33,7 +35,7 @@ _E2E_TESTS = (
 
 def _testcase(indent: str, name: str, took: str, failure: str | None) -> str:
     """One ``<testcase>``, with a ``<failure>`` child when ``failure`` is given."""
-    opening = f'{indent}<testcase name="{name}" time="{took}">'
+    opening = f'{indent}<testcase name="{escape(name, _QUOTE)}" time="{took}">'
     if failure is None:
         return opening + "</testcase>"
     return f'{opening}\n{indent}  <failure message="">{failure}</failure>\n{indent}</testcase>'
