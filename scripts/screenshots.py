@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from prowtui.app import Explorer, ProwtuiApp
 from prowtui.sources.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
@@ -38,7 +39,10 @@ async def settle(pilot: Pilot, rounds: int = 60) -> None:
     """Wait for timers and workers to finish."""
     for _ in range(rounds):
         await pilot.pause(0.1)
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # a worker replaced by a newer one
+            continue
         if not any(w.is_running for w in pilot.app.workers):
             await pilot.pause(0.2)
             if not any(w.is_running for w in pilot.app.workers):

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 from prowtui.app import Explorer, ProwtuiApp
 from prowtui.app.screens.main import MainScreen
 from prowtui.app.screens.triage import TriageScreen
 from prowtui.app.screens.triage_builds import TriageBuildsScreen
+from prowtui.sources.demo import BIG_JOB_DIR, open_demo
 from prowtui.sources.gcsweb import GcswebSource
 from prowtui.sources.http import RetryPolicy
 from prowtui.sources.local import LocalSource
-from tests.test_app_triage_support import settle, triage_screen, wait_for
+from tests.test_app_triage_support import demo_report, settle, triage_screen, wait_for
 from tests.test_hostile_app import check_screen
 from tests.test_hostile_data import JOB, build_hostile_bucket
 
@@ -123,3 +125,32 @@ async def test_an_engine_bug_is_a_message_not_a_traceback(tmp_path: Path) -> Non
         screen = triage_screen(pilot)
         await wait_for(pilot, lambda: screen.state == "failed")
         check_screen(app, "RuntimeError: [bold]boom\\e[2J", "try again")
+
+
+async def test_builds_that_could_not_be_read_are_counted_and_listed() -> None:
+    report = replace(
+        demo_report(),
+        problems=(
+            ("1001", "log: [bold]x\x1b[2J"),
+            ("1002", "artifacts/junit.xml: truncated"),
+            ("1002", "build-log.txt: truncated"),
+            ("1003", "events.json: truncated"),
+        ),
+    )
+
+    async def runner(explorer, job_path, on_progress):
+        on_progress(report.builds, report.builds)
+        return report
+
+    explorer = Explorer(open_demo(), None, "")
+    app = ProwtuiApp(explorer)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.push_screen(TriageScreen(explorer, BIG_JOB_DIR, runner=runner))
+        await pilot.pause()
+        screen = triage_screen(pilot)
+        await wait_for(pilot, lambda: screen.state == "done")
+        assert "3 builds not fully read" in str(screen.query_one("#triage-status").render())
+        await wait_for(pilot, lambda: bool(app._notifications))
+        await settle(pilot)
+        check_screen(app, "1001: log: [bold]x\\e[2J", "and 1 more")

@@ -197,10 +197,10 @@ class MainScreen(Screen[None]):
 
     def action_triage(self) -> None:
         """Open the Triage screen of the job under the cursor (instant when kept)."""
-        job = self._require_job()
-        if job is not None:
-            from prowtui.app.screens.triage import TriageScreen
+        from prowtui.app.screens.triage import TriageScreen
 
+        job = None if isinstance(self.app.screen, TriageScreen) else self._require_job()
+        if job is not None:
             self.app.push_screen(TriageScreen(self.explorer, job))
 
     def open_target(self, target: OpenTarget) -> None:

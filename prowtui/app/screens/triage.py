@@ -59,6 +59,8 @@ Runner = Callable[[Explorer, str, ProgressCallback], Awaitable[TriageReport]]
 
 #: below this many rows the duration plot is hidden and the detail shrinks
 SHORT_HEIGHT = 30
+#: problems (unreadable builds or logs) listed in the notification after a triage
+PROBLEMS_SHOWN = 3
 #: tab id → (key, label)
 TABS: dict[str, tuple[str, str]] = {
     "signatures": ("s", "Signatures"),
@@ -220,6 +222,16 @@ class TriageScreen(Screen[None]):
             self._show_report(report)
         except Exception as exc:  # a report the screen cannot show: say so, keep the app up
             self._fail(exc)
+            return
+        if report.problems:
+            shown = [inert(f"{b}: {p}") for b, p in report.problems[:PROBLEMS_SHOWN]]
+            more = len(report.problems) - len(shown)
+            self.notify(
+                "\n".join(shown) + (f"\n… and {more} more" if more > 0 else ""),
+                title="triaged from what could be read",
+                severity="warning",
+                markup=False,
+            )
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress = (done, total)
@@ -293,6 +305,11 @@ class TriageScreen(Screen[None]):
             text.append(f", {other} pending or unknown", "dim")
         causes = len(self.cause_color)
         text.append(f"  ·  {causes} cause{'s' if causes != 1 else ''}")
+        problems = len({build for build, _ in report.problems})
+        if problems:
+            text.append(
+                f"  ·  {problems} build{'s' if problems != 1 else ''} not fully read", "yellow"
+            )
         text.append("  ·  esc back  r recompute", "dim")
         return text
 
