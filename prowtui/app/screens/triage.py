@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,8 +20,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, ProgressBar, Static, TabbedContent, TabPane
 
+from prowtui.app.screens.main import HEADER_CHROME
 from prowtui.app.screens.triage_builds import (
     TriageBuildsScreen,
     failure_rows,
@@ -28,7 +30,9 @@ from prowtui.app.screens.triage_builds import (
 )
 from prowtui.app.screens.triage_session import OpenTarget, session_of
 from prowtui.app.services import Explorer, format_time
+from prowtui.app.widgets.cells import ellipsize_start
 from prowtui.app.widgets.duration_plot import DurationPlot, human_duration
+from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.history_strip import (
     FAILED_RESULTS,
     RESULT_COLORS,
@@ -152,7 +156,7 @@ class TriageScreen(Screen[None]):
                 with TabPane(TABS["events"][1], id="events"):
                     yield EventTable(id="events-table")
             yield Static(id="triage-detail")
-        yield Footer()
+        yield AppFooter()
 
     # -- parts ---------------------------------------------------------------------------
     @property
@@ -189,10 +193,12 @@ class TriageScreen(Screen[None]):
     # -- lifecycle -----------------------------------------------------------------------
     def on_resize(self) -> None:
         self.set_class(self.size.height < SHORT_HEIGHT, "-short")
+        room = self.size.width - HEADER_CHROME - cell_len(self.title or "")
+        self.sub_title = ellipsize_start(inert(f"triage /{self.job_path}"), max(room, 0))
 
     def on_mount(self) -> None:
-        self.title = "triage"
-        self.sub_title = inert(f"/{self.job_path}")
+        self.title = inert(self.explorer.title())
+        self.on_resize()
         self._show_body(False)
         cached = self.session.report(self.job_path)
         if cached is not None:
