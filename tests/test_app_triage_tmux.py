@@ -62,7 +62,7 @@ def test_triage_in_a_real_terminal_jumps_into_the_log_line() -> None:
     )
     try:
         _wait_for(session, report.history[0].build_id)
-        _wait_for(session, "Triage")  # the footer offers it on a job
+        _wait_for(session, "Stats")  # the footer has the job keys
         _keys(session, "t")
         _wait_for(session, f"{report.builds} builds: {report.failed_builds} failed", 120)
         _wait_for(session, "Signatures")
@@ -75,7 +75,7 @@ def test_triage_in_a_real_terminal_jumps_into_the_log_line() -> None:
         # the log at that line: its text on screen, its number in the log's status line, the
         # tree open down to the build and the log view's keys in the footer
         _wait_all(
-            session, inert(newest.text)[:40], f"line {newest.line:,}", newest.build_id, "Wrap"
+            session, inert(newest.text)[:40], f"line {newest.line:,}", newest.build_id, "Next error"
         )
         time.sleep(0.3)
         _keys(session, "q")

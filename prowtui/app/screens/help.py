@@ -28,11 +28,11 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "triage screen",
         [
-            ("enter on a signature", "its builds with the example line"),
-            ("enter on a test", "the builds where it failed, with the message"),
-            ("enter on a build there", "open its log at that line / its junit file"),
+            ("enter", "a signature's builds and lines"),
+            ("enter", "the builds where a test failed"),
         ],
     ),
+    ("triage builds list", [("enter", "open the log at the line / junit")]),
     ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
 

@@ -37,7 +37,9 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "stats", "Stats", id="job.stats"),
         Binding("e", "export", "Export", id="job.export"),
-        Binding("t", "triage", "Triage", id="job.triage"),
+        # not in the footer (no room at 80 columns with a preview focused): the job's preview
+        # hint, ? and the command palette offer it
+        Binding("t", "triage", "Triage", show=False, id="job.triage"),
         Binding("right", "focus_preview", "Preview", show=False, id="main.focus_preview"),
         Binding("escape", "focus_tree", "Tree", show=False, id="main.focus_tree"),
         # reached from a preview whose own left binding declined (a log at its left edge)
