@@ -128,9 +128,12 @@ def _summary(report: TriageReport) -> str:
     return text + (f", {other} other" if other else "")
 
 
-def _where(example: Any) -> str:
+def _where(example: Any, job: str) -> str:
+    """``BUILD path-in-build:line`` (the job directory is in the header)."""
+    build_dir = f"{job}{example.build_id}/"
+    path = example.path[len(build_dir) :] if example.path.startswith(build_dir) else example.path
     line = f":{example.line}" if example.line is not None else " (junit message)"
-    return f"{example.build_id} {example.path}{line}"
+    return f"{example.build_id} {path}{line}"
 
 
 def _test_state(flaky: bool, failures: int, passes: int) -> str:
@@ -182,7 +185,7 @@ def render_plain(report: TriageReport, out: IO[str]) -> None:
             f"  {n:>3}  {s.id:<10} {s.score:>+7.3f} {s.failed_builds:>6} {s.passed_builds:>6}  "
             f"{inert(s.template)[:TEMPLATE_CHARS]}"
         )
-        write(f"  {'':>3}  e.g. {inert(_where(s.example))}")
+        write(f"  {'':>3}  e.g. {inert(_where(s.example, report.job))}")
     _more(write, len(report.signatures), len(shown), "signatures")
     write()
     failing = [t for t in report.tests if t.failures]
@@ -263,7 +266,7 @@ def render_rich(report: TriageReport, console: Console) -> None:
     for n, s in enumerate(report.signatures[:SIGNATURES_SHOWN], 1):
         cell = inert_text(s.template)
         cell.append("\n")
-        cell.append_text(inert_text(_where(s.example), "dim"))
+        cell.append_text(inert_text(_where(s.example, report.job), "dim"))
         style = styles.get(s.id, "")
         sigs.add_row(
             str(n),
