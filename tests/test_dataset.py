@@ -48,6 +48,7 @@ OTHER = "logs/periodic-b/"
 PR1 = "pr-logs/pull/org_repo/1/pull-e2e/"
 PR2 = "pr-logs/pull/org_repo/2/pull-e2e/"
 FINISHED = BUILDS["1001"]
+IDS = {str(i) for i in range(1, 10)}
 UNFINISHED = {"started.json": b'{"timestamp": 1600000000}', "build-log.txt": b"running\n"}
 
 
@@ -133,14 +134,10 @@ def export(spec: SourceSpec, targets: list[str], out: Path, **options: Any) -> D
     return export_dataset(spec, targets, out, options=DatasetOptions(**options))
 
 
-def build_paths(server: GcswebServer) -> set[str]:
-    """Build IDs whose directories the server was asked about since the last reset."""
-    ids = set()
-    for path in server.paths_requested:
-        for segment in path.split("?")[0].split("/"):
-            if segment.isdigit() and len(segment) >= 1:
-                ids.add(segment)
-    return ids
+def requested_builds(server: GcswebServer, builds: set[str]) -> set[str]:
+    """Which of ``builds`` the server was asked about (any path inside them) since its reset."""
+    paths = server.paths_requested
+    return {build for build in builds if any(f"/{build}/" in path for path in paths)}
 
 
 # -- tests -------------------------------------------------------------------------------------
@@ -285,7 +282,7 @@ def test_resume_fetches_only_unfinished_and_new_builds(tmp_path: Path) -> None:
         server.reset_counts()
         second = export(spec, [PERIODIC], out, chunk=3)
         assert second.ok
-        assert build_paths(server) == {"4", "5", "6"}
+        assert requested_builds(server, IDS) == {"4", "5", "6"}
         assert (second.parts_skipped, second.builds_skipped) == (1, 3)
         # the incomplete part was topped up to the chunk size and renamed
         assert (second.parts_written, second.builds_fetched, second.builds_copied) == (1, 3, 0)
@@ -296,12 +293,13 @@ def test_resume_fetches_only_unfinished_and_new_builds(tmp_path: Path) -> None:
         write_job(tree, PERIODIC, {"6": FINISHED})
         server.reset_counts()
         third = export(spec, [PERIODIC], out, chunk=3)
-        assert build_paths(server) == {"6"}
+        assert requested_builds(server, IDS) == {"6"}
         assert (third.builds_fetched, third.builds_copied, third.unfinished) == (1, 2, 0)
 
         server.reset_counts()
         fourth = export(spec, [PERIODIC], out, chunk=3)
-        assert build_paths(server) == set() and server.request_count == 1  # the job listing
+        assert requested_builds(server, IDS) == set()
+        assert server.request_count == 1  # the job's listing
         assert (fourth.parts_written, fourth.parts_skipped) == (0, 2)
 
         fresh = tmp_path / "fresh"
@@ -364,7 +362,7 @@ def test_failed_builds_make_the_chunk_fail_and_the_next_run_retries_them(tmp_pat
     assert part["complete"] is False and part["failed"][0]["build_id"] == "2"
     with GcswebServer(tree, bucket=BUCKET) as server:
         retry = export(gcsweb_spec(server), [PERIODIC], out)
-        assert build_paths(server) == {"2"}
+        assert requested_builds(server, IDS) == {"2"}
     assert retry.ok and (retry.builds_fetched, retry.builds_copied) == (1, 2)
     assert sorted(r["build_id"] for r in dataset_rows(out, "builds")) == ["1", "2", "3"]
 

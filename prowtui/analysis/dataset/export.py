@@ -7,7 +7,10 @@
 3. remove what killed runs left (temporary files, part files the manifest does not list);
 4. plan the chunks (:mod:`~prowtui.analysis.dataset.plan`) and hand them to the engine;
 5. record each part in the manifest as it arrives (saved at most every second, then always
-   at the end, also after an error or Ctrl-C) and delete the files of parts it replaces.
+   at the end, also after an error or Ctrl-C) and delete the files of parts it replaces;
+6. at the end, whatever happened, remove temporary files and part files that were not
+   recorded (a chunk cut short, or finished after the run was interrupted): every part
+   file left in the dataset is one the manifest lists.
 """
 
 from __future__ import annotations
@@ -179,17 +182,6 @@ def remove_strays(root: Path, manifest: Manifest, jobs: Sequence[str]) -> int:
                             _remove(root / rel)
                             removed += 1
     return removed
-
-
-def remove_temps(root: Path, jobs: Sequence[str]) -> None:
-    """Delete the temporary files left in the jobs' directories (killed workers)."""
-    for job in jobs:
-        for table in TABLES:
-            directory = job_dir(root, table, job)
-            if directory.is_dir():
-                for path in directory.iterdir():
-                    if TEMP_FILE.match(path.name):
-                        _remove(path)
 
 
 class _Recorder:
@@ -366,6 +358,7 @@ def export_dataset(
             engine.run(tasks, recorder)
         finally:
             recorder.save(force=True)
-            remove_temps(root, names)
+            # after an error or Ctrl-C: what workers wrote but the client never recorded
+            remove_strays(root, manifest, names)
     result.seconds = time.monotonic() - started
     return result
