@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import importlib
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,31 +26,22 @@ from typing import Any
 import pytest
 
 from prowtui.errors import NotFound
+from prowtui.sources import demo
 from prowtui.sources.base import Source, sort_entries
+from prowtui.sources.demo import build_demo_bucket
 from prowtui.sources.encoding import looks_gzip_encoded
 from prowtui.sources.gcs import GcsSource
+from prowtui.sources.gcsweb import GcswebSource
 from prowtui.sources.local import LocalSource
 from prowtui.sources.walk import walk
 from tests.servers.emulator import EmulatorServer, iter_tree
+from tests.servers.gcsweb_server import GcswebServer
 
 #: page size of the legacy gcsweb server; the fixture has a directory with more entries
 LEGACY_PAGE_SIZE = 7
 BACKENDS = ["local", "demo", "gcsweb-modern", "gcsweb-legacy", "gcs-emulator"]
 LOG = "".join(f"{i:05d} \x1b[31mstep\x1b[0m done ✓\n" for i in range(3000)).encode()
 _buckets = itertools.count(1)
-
-
-def _optional(module: str, name: str) -> Any:
-    """``module.name`` when another engineer's module has landed, else None."""
-    return getattr(_optional_module(module), name, None)
-
-
-def _optional_module(module: str) -> Any:
-    """The module when it has landed, else None."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 # -- the trees -----------------------------------------------------------------------------
@@ -130,9 +120,6 @@ def fixture_tree(tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorSer
 
 @pytest.fixture(scope="module")
 def demo_tree(tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorServer) -> Tree:
-    build_demo_bucket = _optional("prowtui.sources.demo", "build_demo_bucket")
-    if build_demo_bucket is None:
-        pytest.skip("prowtui.sources.demo.build_demo_bucket has not landed yet")
     root = tmp_path_factory.mktemp("contract") / "demo"
     build_demo_bucket(root, small=True)
     return _prepare("demo", root, emulator)
@@ -186,16 +173,15 @@ class GcswebServers:
     """gcsweb-format servers started on demand, one per (tree, generation), for the module."""
 
     def __init__(self) -> None:
-        self._servers: dict[tuple[str, str], Any] = {}
+        self._servers: dict[tuple[str, str], GcswebServer] = {}
 
-    def get(self, tree: Tree, generation: str) -> Any:
-        server_cls = _optional("tests.servers.gcsweb_server", "GcswebServer")
-        if server_cls is None:
-            pytest.skip("tests.servers.gcsweb_server has not landed yet")
+    def get(self, tree: Tree, generation: str) -> GcswebServer:
         key = (str(tree.root), generation)
         if key not in self._servers:
             page_size = LEGACY_PAGE_SIZE if generation == "legacy" else 1000
-            server = server_cls(tree.root, tree.bucket, generation=generation, page_size=page_size)
+            server = GcswebServer(
+                tree.root, tree.bucket, generation=generation, page_size=page_size
+            )
             server.start()
             self._servers[key] = server
         return self._servers[key]
@@ -224,19 +210,13 @@ def open_backend(
         if backend == "local":
             source = LocalSource(tree.root, bucket=tree.bucket)
         elif backend == "demo":
-            demo = _optional_module("prowtui.sources.demo")
-            if demo is None or not hasattr(demo, "open_demo"):
-                pytest.skip("prowtui.sources.demo.open_demo has not landed yet")
             # open_demo() serves demo_root(), which (re)builds the *full* bucket unless one is
             # there; point it at the small tree built (and mtime-synced) for this module.
             monkeypatch.setattr(demo, "demo_root", lambda: tree.root)
             source = demo.open_demo()
         elif backend.startswith("gcsweb-"):
-            source_cls = _optional("prowtui.sources.gcsweb", "GcswebSource")
-            if source_cls is None:
-                pytest.skip("prowtui.sources.gcsweb has not landed yet")
             server = gcsweb_servers.get(tree, backend.removeprefix("gcsweb-"))
-            source = source_cls(server.base_url, tree.bucket, storage_url=server.storage_url)
+            source = GcswebSource(server.base_url, tree.bucket, storage_url=server.storage_url)
         else:
             monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.host)
             source = GcsSource(tree.bucket, timeout=10)
