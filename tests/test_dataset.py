@@ -36,6 +36,7 @@ from prowtui.errors import ProwtuiError, UsageError
 from prowtui.prow.jobs import BuildRef
 from prowtui.sources.demo import build_demo_bucket
 from prowtui.sources.demo.layout import BIG_JOB_DIR, NIGHTLY_JOB_DIR, PRESUBMIT_JOB_DIR
+from prowtui.sources.local import LocalSource
 from prowtui.sources.resolve import SourceSpec, open_backend, parse_source
 from tests.servers.gcsweb_server import FaultPlan, GcswebServer
 from tests.test_analysis_stats import BUILDS
@@ -380,6 +381,10 @@ def test_one_dataset_one_source_and_one_run_at_a_time(tmp_path: Path) -> None:
         export(local_spec(tree), [PERIODIC], out)
     with pytest.raises(ProwtuiError, match="no job matches"):
         export(local_spec(tree), ["logs/none-*"], tmp_path / "empty")
+    single = tmp_path / "single"
+    asyncio.run(export_job(LocalSource(tree), PERIODIC, single))
+    with pytest.raises(UsageError, match="single-job export"):
+        export(local_spec(tree), [PERIODIC], single)
 
 
 def test_plan_skips_complete_parts_and_redoes_incomplete_ones() -> None:
@@ -496,3 +501,28 @@ def test_reading_a_dataset_file_by_file_matches_the_manifest(tmp_path: Path) -> 
                 assert rows.num_rows == part["rows"][table], (job, rel)
                 assert rows.schema.equals(DATASET_SCHEMAS[table], check_metadata=False)
     assert sum(r["rows"]["builds"] for r in doc["jobs"].values()) == 12
+
+
+def test_cli_names_a_chunk_that_failed_for_good_and_exports_the_rest(tmp_path: Path) -> None:
+    tree = hand_tree(tmp_path / "bucket")
+    out = tmp_path / "dataset"
+    blocker = out / "events" / "job=periodic-b"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a directory")  # periodic-b's events part cannot be written
+    proc = prowtui("export", "-s", str(tree), "logs/periodic-*", "-o", str(out), "--chunk", "4")
+    assert proc.returncode == 1, proc.stderr
+    assert "1 chunk(s) failed" in proc.stderr
+    assert "periodic-b part-5-6: FileExistsError" in proc.stderr
+    jobs = manifest(out)["jobs"]
+    assert [p["name"] for p in jobs["periodic-a"]["parts"]] == ["part-1000-1003", "part-1004-1006"]
+    assert jobs["periodic-b"]["parts"] == []
+    assert not (out / "builds" / "job=periodic-b").exists() or not any(
+        (out / "builds" / "job=periodic-b").iterdir()
+    )
+    blocker.unlink()
+    proc = prowtui("export", "-s", str(tree), "logs/periodic-*", "-o", str(out), "--chunk", "4")
+    assert proc.returncode == 0, proc.stderr
+    assert [r["build_id"] for r in dataset_rows(out, "builds") if r["job"] == "periodic-b"] == [
+        "5",
+        "6",
+    ]

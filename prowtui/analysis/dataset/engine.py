@@ -225,11 +225,14 @@ class DaskEngine:
     @staticmethod
     def _report(future: Any, task: ChunkTask, events: EngineEvents) -> None:
         try:
-            if future.status == "finished":
-                events.finished(task, future.result())
-            elif future.status == "cancelled":
+            if future.status == "cancelled":
                 events.failed(task, "cancelled")
-            else:
-                events.failed(task, one_line(future.exception()))
+                return
+            try:
+                result = future.result()
+            except Exception as exc:  # the task raised, or its worker died too often
+                events.failed(task, one_line(exc))
+                return
+            events.finished(task, result)
         finally:
             future.release()

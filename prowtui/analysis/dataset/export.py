@@ -300,6 +300,8 @@ def export_dataset(
     engine = engine or InProcessEngine()
     started = time.monotonic()
     root = Path(out).resolve()
+    if (root / "builds.parquet").exists():
+        raise UsageError(f"{root} holds a single-job export: write the dataset elsewhere")
     root.mkdir(parents=True, exist_ok=True)
     result = DatasetResult(root=root, manifest=Manifest.path(root), engine=engine.describe())
     with dataset_lock(root):
