@@ -93,6 +93,7 @@ class Result:
     seconds: float
     requests: int
     cpu: float
+    server_cpu: float
     client_rss: int
     worker_rss: int
     workers: int
@@ -138,7 +139,7 @@ class Sampler(threading.Thread):
 
 
 def run_export(
-    label: str, url: str, out: Path, workers: int, conn: Connection, home: Path
+    label: str, url: str, out: Path, workers: int, conn: Connection, home: Path, server: int
 ) -> Result:
     """One fresh ``prowtui export`` process, measured."""
     env = {
@@ -156,6 +157,7 @@ def run_export(
     conn.send("count")
     before_requests = conn.recv()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = sum(psutil.Process(server).cpu_times()[:2])
     started = time.perf_counter()
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -167,6 +169,7 @@ def run_export(
     sampler.done.set()
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = sum(psutil.Process(server).cpu_times()[:2]) - server_before
     if proc.returncode != 0:
         raise SystemExit(f"{label}: exit {proc.returncode}\n{stderr}")
     conn.send("count")
@@ -177,11 +180,15 @@ def run_export(
     row = next(line for line in stdout.splitlines() if "builds fetched" in line)
     fetched = int(row.split()[-2].replace(",", ""))
     worker_peaks = sampler.workers()
+    if os.environ.get("BENCH_DEBUG"):
+        for pid, name in sampler.names.items():
+            print(pid, pid in worker_peaks, name[:150])
     return Result(
         label,
         seconds,
         requests,
         cpu,
+        server_cpu,
         sampler.peaks.get(proc.pid, 0),
         max(worker_peaks.values(), default=0),
         len(worker_peaks),
@@ -197,14 +204,17 @@ def mib(n: int) -> str:
 def report(results: list[Result]) -> None:
     header = (
         f"{'run':<22}{'wall s':>8}{'builds/s':>10}{'requests':>10}{'req/build':>10}"
-        f"{'CPU s':>8}{'CPU ms/build':>13}{'client RSS':>12}{'worker RSS':>12}"
+        f"{'CPU s':>8}{'CPU ms/build':>13}{'server CPU s':>13}{'client RSS':>12}"
+        f"{'worker RSS':>12}"
     )
     print(header)
     for r in results:
-        per = max(r.fetched, 1)
+        rate = f"{r.fetched / r.seconds:.1f}" if r.fetched else "-"
+        per_build = f"{r.requests / r.fetched:.2f}" if r.fetched else "-"
+        cpu_build = f"{1000 * r.cpu / r.fetched:.1f}" if r.fetched else "-"
         print(
-            f"{r.label:<22}{r.seconds:>8.1f}{r.fetched / r.seconds:>10.1f}{r.requests:>10}"
-            f"{r.requests / per:>10.2f}{r.cpu:>8.1f}{1000 * r.cpu / per:>13.1f}"
+            f"{r.label:<22}{r.seconds:>8.1f}{rate:>10}{r.requests:>10}{per_build:>10}"
+            f"{r.cpu:>8.1f}{cpu_build:>13}{r.server_cpu:>13.1f}"
             f"{mib(r.client_rss):>12}{mib(r.worker_rss):>12}"
         )
 
@@ -252,11 +262,11 @@ def main() -> None:
         for workers in args.modes:
             label = "in-process" if workers == 0 else f"--workers {workers}"
             out, home = base / f"out-{workers}", base / f"home-{workers}"
-            results.append(run_export(label, url, out, workers, parent, home))
+            results.append(run_export(label, url, out, workers, parent, home, server.pid))
             if workers != args.modes[-1]:
                 shutil.rmtree(out)
         # the last mode again on its own output: the nightly re-run (resume)
-        again = run_export(f"{label} (re-run)", url, out, workers, parent, home)
+        again = run_export(f"{label} (re-run)", url, out, workers, parent, home, server.pid)
         parent.send("stop")
         parent.recv()
         server.join(timeout=10)

@@ -163,14 +163,20 @@ class DaskEngine:
         if self.client is not None:
             return self.client, []
         if self.workers is not None:
-            cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                preload=["prowtui.analysis.dataset.worker_setup"],
-            )
+            import dask
+
+            # the statistical profiler samples every thread's stack every 10 ms: a sixth of a
+            # worker's CPU on a crawl, for a dashboard nobody looks at (the nannies keep this
+            # config for restarted workers too)
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    preload=["prowtui.analysis.dataset.worker_setup"],
+                )
             client = Client(cluster)
             return client, [client, cluster]
         logging.getLogger("distributed").setLevel(logging.ERROR)
