@@ -22,9 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from prowtui.app import Explorer, ProwtuiApp
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.sources.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 
 SIZE = (120, 36)
 BUILD = f"{NIGHTLY_JOB_DIR}1763353455621050368/"
@@ -37,7 +38,10 @@ async def settle(pilot: Pilot, rounds: int = 60) -> None:
     """Wait for timers and workers to finish."""
     for _ in range(rounds):
         await pilot.pause(0.1)
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one
+            continue
         if not any(w.is_running for w in pilot.app.workers):
             await pilot.pause(0.2)
             if not any(w.is_running for w in pilot.app.workers):
@@ -52,22 +56,20 @@ async def main_view(pilot: Pilot) -> None:
 
 
 async def log_search(pilot: Pilot) -> None:
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await settle(pilot)  # a file named on start has the focus, as in ``less FILE``
     await pilot.press("slash", *"error", "enter")
     await settle(pilot)
 
 
 async def events_table(pilot: Pilot) -> None:
     await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 async def stats_panel(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("s")
+    await settle(pilot)
+    await pilot.press("c")  # the text measures beside the byte sizes
     await settle(pilot)
 
 
@@ -84,16 +86,14 @@ SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
     ("main", BUILD, main_view),
     ("log-search", BUILD + "build-log.txt", log_search),
     ("events", EVENTS, events_table),
-    ("stats", NIGHTLY_JOB_DIR, stats_panel),
+    ("stats", BIG_JOB_DIR, stats_panel),
     ("export", NIGHTLY_JOB_DIR, export_dialog),
 ]
 
 
 async def render(name: str, start: str, steps, out: Path) -> Path:
     """One screenshot as SVG."""
-    explorer = Explorer(open_demo(), None, start)
-    explorer.describe = lambda: "demo bucket"  # no temporary paths in the pictures
-    app = ProwtuiApp(explorer)
+    app = ProwtuiApp(Explorer(open_demo(), None, start))  # the title bar names no local path
     async with app.run_test(size=SIZE) as pilot:
         await steps(pilot)
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))

@@ -4,10 +4,12 @@ explorer's non-visual services (listing and build-result caches)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerState
 
 from prowtui.app.services import BuildResultCache, ListingCache
 from prowtui.errors import NotFound
@@ -83,16 +85,29 @@ def make_bucket(root: Path, *, builds: dict[str, tuple[str | None, int]] = BUILD
 
 
 async def settle(pilot: Pilot, rounds: int = 40) -> None:
-    """Wait until timers fired and every worker finished (bounded)."""
+    """Wait until timers fired and every worker finished (bounded); a worker cancelled on the
+    way (an exclusive one replaced by a newer one) does not end the wait early."""
     app = pilot.app
+
+    def busy() -> bool:
+        return any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
+
+    async def wait() -> None:
+        for _ in range(rounds):
+            if not busy():
+                return
+            with contextlib.suppress(WorkerCancelled):
+                await app.workers.wait_for_complete()
+            await pilot.pause()
+
     for _ in range(rounds):
         await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
+        await wait()
         await pilot.pause()
-        if not any(w.is_running for w in app.workers):
+        if not busy():
             await pilot.pause(0.15)
-            await app.workers.wait_for_complete()
-            if not any(w.is_running for w in app.workers):
+            await wait()
+            if not busy():
                 return
 
 

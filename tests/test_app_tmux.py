@@ -1,13 +1,16 @@
-"""Smoke test in a real terminal: ``prowtui --source demo`` under tmux shows the tree."""
+"""In a real terminal under tmux: ``prowtui --source demo`` shows the tree, and a 100 MB log
+opened from the command line is focused like ``less FILE`` (``G`` shows its last line)."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -39,18 +42,24 @@ def _wait_for(session: str, text: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{text!r} never appeared; last screen:\n{screen}")
 
 
-def test_explorer_runs_in_a_real_terminal() -> None:
+def _start(args: str, width: int = 120, height: int = 40) -> str:
+    """Run ``prowtui ARGS`` in a new detached tmux session; its name."""
     session = f"prowtui-test-{uuid.uuid4().hex[:8]}"
     env_prefix = " ".join(
-        f"{name}={os.environ[name]}"
+        f"{name}={shlex.quote(os.environ[name])}"
         for name in ("PROWTUI_CONFIG", "PROWTUI_CACHE_DIR", "PROWTUI_DEMO_DIR")
         if name in os.environ
     )
-    command = f"cd {REPO} && {env_prefix} {sys.executable} -m prowtui --source demo"
+    command = f"cd {REPO} && {env_prefix} {shlex.quote(sys.executable)} -m prowtui {args}"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command],
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command],
         check=True,
     )
+    return session
+
+
+def test_explorer_runs_in_a_real_terminal() -> None:
+    session = _start("--source demo")
     try:
         screen = _wait_for(session, "logs/")
         assert "demo" in screen and "pr-logs/" in screen
@@ -72,3 +81,30 @@ def test_explorer_runs_in_a_real_terminal() -> None:
             raise AssertionError("q did not quit the explorer:\n" + _capture(session))
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+
+
+def test_a_100_mb_log_opened_from_the_command_line_ends_at_g(tmp_path: Path) -> None:
+    log = tmp_path / "mirror" / "logs" / "periodic-big-log" / "1001" / "build-log.txt"
+    log.parent.mkdir(parents=True)
+    line = b"I0101 00:00:00.000000 1 step.go:42] running step with a fairly long line of text\n"
+    block = line * 10_000
+    with log.open("wb") as out:
+        while out.tell() < 100_000_000:
+            out.write(block)
+        out.write(b"THE LAST LINE OF THE 100 MB LOG\n")
+    target = "logs/periodic-big-log/1001/build-log.txt"
+    session = _start(f"--source {shlex.quote(str(log.parents[3]))} {target}", 80, 24)
+    try:
+        _wait_for(session, "build-log.txt")
+        time.sleep(0.5)  # the preview takes the focus once it is shown
+        subprocess.run(["tmux", "send-keys", "-t", session, "G"], check=True)
+        screen = _wait_for(session, "THE LAST LINE OF THE 100 MB LOG")
+        assert "periodic-big-log" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+        # keep 100 MB copies out of the retained pytest directories
+        from prowtui.logs.fetch import log_cache_path
+        from prowtui.sources.local import LocalSource
+
+        log_cache_path(LocalSource(log.parents[3]), target).unlink(missing_ok=True)
+        log.unlink()

@@ -25,10 +25,20 @@ class ProwtuiApp(App[None]):
     TITLE = "prowtui"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "close_or_quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+g", "goto", "Go to", id="app.goto"),
         Binding("y", "copy", "Copy URL", id="app.copy"),
+        # Textual's own palette binding, declared here so that it has an id and help lists it
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "palette",
+            show=False,
+            priority=True,
+            tooltip="every action by name",
+            id="app.palette",
+        ),
     ]
 
     def __init__(self, explorer: Explorer, keymap: Mapping[str, str] | None = None) -> None:
@@ -37,12 +47,27 @@ class ProwtuiApp(App[None]):
         self._initial_keymap = dict(keymap or {})
 
     def on_mount(self) -> None:
+        self.title = inert(self.explorer.title())
         if self._initial_keymap:
             apply_keymap(self, self._initial_keymap)
         self.push_screen(MainScreen(self.explorer))
 
     async def on_unmount(self) -> None:
         await self.explorer.aclose()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Go to and copy act on the tree's cursor: offered only while the main screen shows."""
+        if action in ("goto", "copy"):
+            return isinstance(self.screen, MainScreen)
+        return True
+
+    def action_close_or_quit(self) -> None:
+        """``q`` leaves the app from the main screen; on any other screen (a dialog, help,
+        stats) it closes that screen, as ``esc`` does (``ctrl+q`` always quits)."""
+        if isinstance(self.screen, MainScreen) or len(self.screen_stack) <= 1:
+            self.exit()
+            return
+        self.screen.dismiss(None)
 
     @property
     def main_screen(self) -> MainScreen | None:

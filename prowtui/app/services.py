@@ -241,6 +241,20 @@ class Explorer:
         except Exception:  # a description must never break the header
             return f"{getattr(self.source, 'kind', 'source')} {getattr(self.source, 'bucket', '')}"
 
+    def title(self) -> str:
+        """The source's kind and bucket for the title bar: ``demo · demo``,
+        ``gcsweb · origin-ci-test``; a local directory without a bucket shows its folder's name
+        (never its whole path), an offline source says so."""
+        kind = str(getattr(self.source, "kind", "") or "source")
+        bucket = str(getattr(self.source, "bucket", "") or "")
+        if not bucket:
+            root = getattr(self.source, "root", None)
+            bucket = getattr(root, "name", "") or ""
+        parts = [kind, bucket] if bucket else [kind]
+        if getattr(self.source, "offline", False):
+            parts.append("offline")
+        return " · ".join(parts)
+
     def root_label(self) -> str:
         """A short name for the tree's root: the bucket, else the source's description."""
         bucket = getattr(self.source, "bucket", "")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import math
 import sys
 from collections.abc import Sequence
 from types import TracebackType
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from prowtui.analysis.crawl import BuildCrawl
+    from prowtui.analysis.size_histogram import SizeHistogram
     from prowtui.analysis.stats import JobStats
     from prowtui.sources.base import Source
 
@@ -206,26 +206,32 @@ def _num(value: float | int | None) -> str:
     return f"{value:,.2f}"
 
 
-def histogram_rows(sizes: Sequence[int], width: int = 40) -> list[tuple[str, int, str]]:
-    """``(bin label, builds, bar)`` for log sizes in power-of-4 byte bins."""
-    if not sizes:
-        return []
+#: builds named under the histogram as beyond the 99th percentile
+BEYOND_NAMED = 5
 
-    def bin_of(size: int) -> int:
-        return 0 if size < 1 else int(math.log(size, 4))
 
-    counts: dict[int, int] = {}
-    for size in sizes:
-        counts[bin_of(size)] = counts.get(bin_of(size), 0) + 1
-    low, high = min(counts), max(counts)
-    peak = max(counts.values())
+def histogram_rows(hist: SizeHistogram, width: int = 40) -> list[tuple[str, int, str, str]]:
+    """``(bin label, builds, bar, marker)`` of a log-scaled histogram; the marker counts the
+    bin's builds beyond the 99th percentile."""
     rows = []
-    for b in range(low, high + 1):
-        n = counts.get(b, 0)
-        label = f"{human_size(4**b)} – {human_size(4 ** (b + 1))}"
-        bar = "█" * max(1 if n else 0, round(width * n / peak))
-        rows.append((label, n, bar))
+    for b in hist.bins:
+        bar = "█" * max(1 if b.count else 0, round(width * b.count / hist.peak))
+        marker = f"▲ {b.beyond} > p{hist.percentile:g}" if b.beyond else ""
+        rows.append((b.label, b.count, bar, marker))
     return rows
+
+
+def beyond_note(hist: SizeHistogram, limit: int = BEYOND_NAMED) -> str:
+    """One line naming the builds beyond the percentile (biggest first), or ``""``."""
+    if not hist.beyond or hist.threshold is None:
+        return ""
+    named = ", ".join(f"{inert(name)} ({human_size(size)})" for name, size in hist.beyond[:limit])
+    more = len(hist.beyond) - limit
+    tail = f" and {more} more" if more > 0 else ""
+    return (
+        f"▲ {len(hist.beyond)} build(s) beyond the {hist.percentile:g}th percentile "
+        f"({human_size(hist.threshold)}): {named}{tail}"
+    )
 
 
 def _table(title: str) -> Table:
@@ -294,15 +300,24 @@ def render(stats: JobStats, console: Console) -> None:
             console.print(table)
 
     console.print(_describe_table("build-log.txt size (bytes)", {"bytes": doc["build_log_bytes"]}))
-    rows = histogram_rows(stats.log_sizes)
+    from prowtui.analysis.size_histogram import build_log_histogram
+
+    histogram = build_log_histogram(stats.builds)
+    # size, builds and marker columns, their borders and padding take about 50 columns
+    rows = histogram_rows(histogram, width=max(10, min(40, console.width - 50)))
     if rows:
-        hist = _table("build-log.txt sizes")
+        hist = _table("build-log.txt sizes (log scale)")
         hist.show_edge = False
         hist.add_column("size", justify="right")
         hist.add_column("builds", justify="right")
-        hist.add_column("")
-        for label, n, bar in rows:
-            hist.add_row(label, str(n), Text(bar, style="cyan"))
+        hist.add_column("", no_wrap=True, overflow="crop")
+        hist.add_column("", no_wrap=True)
+        for label, n, bar, marker in rows:
+            hist.add_row(label, str(n), Text(bar, style="cyan"), Text(marker, style="yellow"))
+        note = beyond_note(histogram)
+        if note:
+            hist.caption = note
+            hist.caption_justify = "left"
         console.print(hist)
     if "build_log" in doc:
         console.print(_describe_table("build-log.txt text", doc["build_log"]))  # type: ignore[arg-type]

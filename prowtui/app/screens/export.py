@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
@@ -20,6 +20,8 @@ from prowtui.safetext import inert
 
 #: tables offered, in the exporter's order; build_logs copies every log, so it starts unticked
 DEFAULT_OFF = frozenset({"build_logs"})
+#: screens shorter than this get the compact dialog
+SHORT = 32
 
 
 def export_tables() -> tuple[str, ...]:
@@ -51,7 +53,7 @@ class ExportScreen(ModalScreen[None]):
     """The export dialog: options, then a progress bar, then where the files are."""
 
     CSS_PATH = "export.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel / close", id="export.cancel")]
+    BINDINGS = [Binding("escape,q", "cancel", "Cancel / close", id="export.cancel")]
 
     def __init__(self, explorer: Explorer, job_path: str, folder: str | None = None) -> None:
         super().__init__()
@@ -64,7 +66,7 @@ class ExportScreen(ModalScreen[None]):
         self.result = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="export-box"):
+        with VerticalScroll(id="export-box"):
             yield Static(
                 Text.assemble(("Export ", "bold"), (inert("/" + self.job_path), "cyan")),
                 id="export-title",
@@ -86,6 +88,14 @@ class ExportScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
         self.query_one("#export-folder", Input).focus()
+
+    def on_resize(self) -> None:
+        """On a short terminal, borderless fields and buttons, so that the whole dialog fits
+        (the box scrolls if it still does not)."""
+        short = self.size.height < SHORT
+        self.set_class(short, "-short")
+        for widget in self.query("Input, Checkbox, Button"):
+            widget.compact = short  # type: ignore[attr-defined]
 
     def chosen_tables(self) -> list[str]:
         """The ticked tables."""

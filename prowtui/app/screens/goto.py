@@ -36,7 +36,7 @@ class GotoScreen(ModalScreen[str | None]):
     """An input for a path or URL; dismisses with the bucket path."""
 
     CSS_PATH = "goto.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="goto.cancel")]
+    BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="goto.cancel")]
 
     def __init__(self, explorer: Explorer, current: str = "") -> None:
         super().__init__()

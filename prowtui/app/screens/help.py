@@ -1,73 +1,109 @@
-"""``?``: every key of the explorer, grouped by where it works, with its id for remapping."""
+"""``?``: every key of the explorer, grouped by where it works, with its id for remapping.
+
+The rows come from the same ``Binding`` objects the footer shows, with the app's key map
+applied and each key displayed by ``App.get_key_display`` as the footer displays it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-#: (where, [(key, what)]) for keys that are not Binding objects of our own classes
+#: (where, [(key, what)]) for Textual's own keys that are not Binding objects of ours
 BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "tree",
         [
-            ("↑ ↓ / j k", "move"),
+            ("↑ ↓", "move"),
             ("enter", "open a directory / focus a file's preview"),
             ("space", "expand or collapse"),
-            ("l / h", "expand / collapse or go to the parent"),
-            ("g / G", "top / bottom"),
         ],
     ),
-    (
-        "everywhere",
-        [
-            ("tab / shift+tab", "move focus between tree and preview"),
-            ("ctrl+p", "command palette (every action by name)"),
-        ],
-    ),
+    ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One row of the help: the keys as the footer shows them, and what they do."""
+
+    keys: tuple[str, ...]
+    description: str
+    detail: str
+    where: str
+    binding_id: str
 
 
 def binding_groups() -> list[tuple[str, list[BindingType]]]:
     """The binding lists of every screen and widget of the explorer."""
     from prowtui.app.app import ProwtuiApp
+    from prowtui.app.screens.copy_menu import CopyMenu
+    from prowtui.app.screens.export import ExportScreen
+    from prowtui.app.screens.goto import GotoScreen
     from prowtui.app.screens.main import MainScreen
     from prowtui.app.screens.stats import StatsScreen
     from prowtui.app.widgets.binary_info import BinaryInfo
     from prowtui.app.widgets.bucket_tree import BucketTree
     from prowtui.app.widgets.events_table import EventsView
+    from prowtui.app.widgets.log_panel import LogPanel
+    from prowtui.app.widgets.log_view import LogView
     from prowtui.app.widgets.metadata_view import MetadataView
 
-    groups: list[tuple[str, list[BindingType]]] = [
-        ("everywhere", list(ProwtuiApp.BINDINGS)),
+    textual_quit = [
+        replace(b, tooltip="from any screen")
+        for b in App.BINDINGS
+        if isinstance(b, Binding) and b.action == "quit"
+    ]
+    return [
+        ("everywhere", [*ProwtuiApp.BINDINGS, *textual_quit]),
         ("main screen", list(MainScreen.BINDINGS)),
         ("tree", list(BucketTree.BINDINGS)),
+        ("log and text preview", [*LogView.BINDINGS, *LogPanel.BINDINGS]),
         ("events preview", list(EventsView.BINDINGS)),
         ("metadata preview", list(MetadataView.BINDINGS)),
         ("binary / oversized preview", list(BinaryInfo.BINDINGS)),
         ("stats screen", list(StatsScreen.BINDINGS)),
+        ("export dialog", list(ExportScreen.BINDINGS)),
+        ("go-to dialog", list(GotoScreen.BINDINGS)),
+        ("copy menu", list(CopyMenu.BINDINGS)),
+        ("help", list(HelpScreen.BINDINGS)),
     ]
-    from prowtui.app.widgets.log_panel import LogPanel
-    from prowtui.app.widgets.log_view import LogView
-
-    groups.append(("log and text preview", [*LogView.BINDINGS, *LogPanel.BINDINGS]))
-    groups.append(("help", list(HelpScreen.BINDINGS)))
-    return groups
 
 
-def key_label(key: str) -> str:
-    """A readable key name."""
-    names = {
-        "question_mark": "?",
-        "slash": "/",
-        "escape": "esc",
-        "right_square_bracket": "]",
-        "left_square_bracket": "[",
-    }
-    return ",".join(names.get(k.strip(), k.strip()) for k in key.split(","))
+def key_rows(app: App[object]) -> list[KeyRow]:
+    """Every key of the explorer, with the app's key map applied, each key displayed as the
+    footer displays it."""
+    keymap: dict[str, str] = dict(getattr(app, "_keymap", {}) or {})
+    rows: list[KeyRow] = []
+    for where, bindings in binding_groups():
+        for binding in bindings:
+            if not isinstance(binding, Binding):
+                continue
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            shown: list[str] = []
+            if binding.key_display:
+                shown.append(app.get_key_display(binding))
+            for key in keys.split(","):
+                plain = replace(binding, key=key.strip(), key_display=None)
+                display = app.get_key_display(plain)
+                if display not in shown:
+                    shown.append(display)
+            rows.append(
+                KeyRow(
+                    tuple(shown),
+                    binding.description or binding.action,
+                    binding.tooltip,
+                    where,
+                    binding.id or "",
+                )
+            )
+    return rows
 
 
 class HelpScreen(ModalScreen[None]):
@@ -81,9 +117,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(
-                Text.assemble(
-                    ("Keys", "bold"), ("  (remap by id in the config's [keys] table)", "dim")
-                ),
+                Text.assemble(("Keys", "bold"), ("  (remap by id in the config's [keys])", "dim")),
                 id="help-title",
             )
             yield DataTable(cursor_type="row", zebra_stripes=True, id="help-table")
@@ -91,24 +125,24 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("key", key="key")
-        table.add_column("id", key="id")
-        table.add_column("what", key="what")
         table.add_column("where", key="where")
-        keymap = getattr(self.app, "_keymap", {}) or {}
-        for where, bindings in binding_groups():
-            for binding in bindings:
-                if not isinstance(binding, Binding):
-                    continue
-                key = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                table.add_row(
-                    Text(key_label(key), style="bold"),
-                    Text(binding.id or "", style="dim"),
-                    Text(binding.description or binding.action),
-                    Text(where, style="dim"),
-                )
+        table.add_column("what", key="what")
+        table.add_column("id", key="id")
+        #: the rows shown (for tests)
+        self.rows = key_rows(self.app)
+        for row in self.rows:
+            what = Text(row.description)
+            if row.detail:
+                what.append(f": {row.detail}", "dim")
+            table.add_row(
+                Text(" ".join(row.keys), style="bold"),
+                Text(row.where, style="dim"),
+                what,
+                Text(row.binding_id, style="dim"),
+            )
         for where, keys in BUILTIN_KEYS:
-            for key, what in keys:
+            for key, what_text in keys:
                 table.add_row(
-                    Text(key, style="bold"), Text(""), Text(what), Text(where, style="dim")
+                    Text(key, style="bold"), Text(where, style="dim"), Text(what_text), Text("")
                 )
         table.focus()

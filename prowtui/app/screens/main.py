@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -9,18 +10,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Tree
+from textual.widgets import Header, Tree
 from textual.widgets.tree import TreeNode
 
 from prowtui.app.messages import GotoPath
 from prowtui.app.services import Explorer
 from prowtui.app.widgets.bucket_tree import BucketTree, NodeData
+from prowtui.app.widgets.cells import ellipsize_start
+from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.log_view import LogView
 from prowtui.app.widgets.preview import PreviewPane
 from prowtui.safetext import inert
 
 #: how long the cursor must rest on a node before its preview loads
 PREVIEW_DELAY = 0.12
+#: header cells that are not title: the command-palette icon, " — " and a margin
+HEADER_CHROME = 8 + 3 + 2
 
 
 class MainScreen(Screen[None]):
@@ -33,12 +38,16 @@ class MainScreen(Screen[None]):
         Binding("e", "export", "Export", id="job.export"),
         Binding("right", "focus_preview", "Preview", show=False, id="main.focus_preview"),
         Binding("escape", "focus_tree", "Tree", show=False, id="main.focus_tree"),
+        # reached from a preview whose own left binding declined (a log at its left edge)
+        Binding("left", "focus_tree", "Tree", show=False, id="main.left_to_tree"),
     ]
 
     def __init__(self, explorer: Explorer) -> None:
         super().__init__()
         self.explorer = explorer
         self._preview_timer: Timer | None = None
+        #: the cursor's path, shown in the header
+        self._header_path = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -50,7 +59,7 @@ class MainScreen(Screen[None]):
                 id="tree",
             )
             yield PreviewPane(self.explorer, id="preview")
-        yield Footer()
+        yield AppFooter()
 
     @property
     def tree(self) -> BucketTree:
@@ -63,11 +72,20 @@ class MainScreen(Screen[None]):
         return self.query_one(PreviewPane)
 
     def on_mount(self) -> None:
-        self.title = "prowtui"
-        self.sub_title = inert(self.explorer.describe())
+        self.title = inert(self.explorer.title())
+        self._show_path("")
         self.tree.focus()
         if self.explorer.start_path.strip("/"):
             self.goto(self.explorer.start_path)
+
+    def _show_path(self, path: str) -> None:
+        """The cursor's full path in the header, cut from the left only when it cannot fit."""
+        self._header_path = path
+        room = self.size.width - HEADER_CHROME - cell_len(self.title or "")
+        self.sub_title = ellipsize_start(inert("/" + path), room) if room > 0 else ""
+
+    def on_resize(self) -> None:
+        self._show_path(self._header_path)
 
     # -- navigation ----------------------------------------------------------------------
 
@@ -97,12 +115,19 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="reveal", exit_on_error=False)
     async def _reveal(self, path: str) -> None:
         found = await self.tree.reveal(path)
-        # a jump is deliberate: preview it now rather than after the cursor-movement debounce
+        # a jump is deliberate: preview it now rather than after the cursor-movement debounce;
+        # a jump to a file opens it as ``less FILE`` would, with the focus in its preview
         node = self.tree.cursor_node
-        if node is not None and node.data is not None and node.data is not self.preview.current:
+        data = node.data if node is not None else None
+        is_file = found and data is not None and data.role == "entry" and not data.is_dir
+        if data is not None and data is not self.preview.current:
             if self._preview_timer is not None:
                 self._preview_timer.stop()
-            self.preview.show(node.data)
+            self.preview.show(data, focus=is_file)
+        elif is_file:
+            self.preview.focus_content()
+        if not is_file:
+            self.tree.focus()  # a directory (or the deepest parent found) is browsed in the tree
         if not found:
             self.notify(
                 f"not found: {inert(path)}", title="go to", severity="warning", markup=False
@@ -115,14 +140,17 @@ class MainScreen(Screen[None]):
     @on(Tree.NodeHighlighted)
     def _on_highlight(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         data = event.node.data
-        path = data.path if data is not None else ""
-        self.sub_title = inert(f"{self.explorer.describe()}  /{path}")
+        self._show_path(data.path if data is not None else "")
         if self._preview_timer is not None:
             self._preview_timer.stop()
         self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self._preview_later(data))
 
     def _preview_later(self, data: NodeData | None) -> None:
-        """The debounced preview of the highlighted node, unless it is already shown."""
+        """The debounced preview of the highlighted node, unless it is already shown or the
+        cursor has moved on (a jump highlights every level on its way down)."""
+        cursor = self.tree.cursor_node
+        if cursor is not None and cursor.data is not data:
+            return
         if data is None or data is not self.preview.current:
             self.preview.show(data)
 
@@ -155,10 +183,7 @@ class MainScreen(Screen[None]):
 
     def action_focus_preview(self) -> None:
         """Move the focus into the preview."""
-        for widget in self.preview.query("*"):
-            if widget.focusable:
-                widget.focus()
-                return
+        self.preview.focus_content()
 
     def action_focus_tree(self) -> None:
         """Back to the tree."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from rich.style import Style
 from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from prowtui.app.services import BuildResultCache, BuildSummary, ListingCache, format_time
+from prowtui.app.widgets.cells import ellipsize_end, ellipsize_middle
 from prowtui.errors import NotCached, ProwtuiError
 from prowtui.prow.jobs import classify_path
 from prowtui.safetext import inert
@@ -50,6 +52,8 @@ class NodeData:
     #: bumped on reload so late listings of an older request are dropped
     generation: int = 0
     kind: str = field(default="other")
+    #: the build result its label shows (None: not read yet, or its label not updated yet)
+    shown: BuildSummary | None = None
 
     @property
     def is_build(self) -> bool:
@@ -65,6 +69,12 @@ def path_kind(path: str) -> str:
         return "other"
 
 
+#: what separates a row's name from its details (size, start time) in a label
+LABEL_GAP = "  "
+#: the fewest cells of details worth showing when a label is cut
+MIN_DETAILS = 6
+
+
 def entry_label(entry: Entry, kind: str, summary: BuildSummary | None = None) -> Text:
     """The label of one listing row."""
     name = inert(entry.name)
@@ -77,13 +87,13 @@ def entry_label(entry: Entry, kind: str, summary: BuildSummary | None = None) ->
             label.append(f"{symbol} ", style)
         label.append(name.rstrip("/"), "bold")
         if summary is not None and summary.started is not None:
-            label.append(f"  {format_time(summary.started)}", "dim")
+            label.append(f"{LABEL_GAP}{format_time(summary.started)}", "dim")
         return label
     if entry.is_dir:
         return Text(name, style="bold")
     label = Text(name)
     if entry.size is not None:
-        label.append(f"  {human_size(entry.size)}", "dim")
+        label.append(f"{LABEL_GAP}{human_size(entry.size)}", "dim")
     return label
 
 
@@ -139,6 +149,29 @@ class BucketTree(Tree[NodeData]):
 
     def on_mount(self) -> None:
         self.root.expand()
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The label cut in the middle to the tree's width (no sideways scrolling): the full
+        path of the cursor's node is in the header."""
+        label = super().render_label(node, base_style, style)
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return label
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth += 1
+            parent = parent.parent
+        room = max(8, width - depth * self.guide_depth)
+        if label.cell_len <= room:
+            return label
+        # the details after the name (size, start time) give way first, then the name's middle
+        gap = label.plain.find(LABEL_GAP)
+        if gap > 0:
+            name, details = label[:gap], label[gap:]
+            if name.cell_len + len(LABEL_GAP) + MIN_DETAILS <= room:
+                return Text.assemble(name, ellipsize_end(details, room - name.cell_len))
+            label = name
+        return ellipsize_middle(label, room)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -209,6 +242,7 @@ class BucketTree(Tree[NodeData]):
             kind = path_kind(entry.path)
             child_data = NodeData(entry.path, entry.is_dir, entry, kind=kind)
             summary = self.results.cached(entry.path) if child_data.is_build else None
+            child_data.shown = summary
             label = entry_label(entry, kind, summary)
             if entry.is_dir:
                 node.add(label, child_data)
@@ -233,6 +267,7 @@ class BucketTree(Tree[NodeData]):
         self.listings.forget(data.path)
         self.results.forget(data.path)
         if data.is_build and data.entry is not None:
+            data.shown = None
             node.set_label(entry_label(data.entry, data.kind, None))
         self.load_node(node)
         node.expand()
@@ -340,7 +375,9 @@ class BucketTree(Tree[NodeData]):
             if node.data is not None
             and node.data.role == "entry"
             and node.data.is_build
-            and self.results.cached(node.data.path) is None
+            # not only uncached ones: a result cached by a worker cancelled before it could
+            # update the label is applied here (``get`` answers from the cache at once)
+            and node.data.shown is None
         ]
         if wanted:
             self.run_worker(
@@ -356,6 +393,8 @@ class BucketTree(Tree[NodeData]):
             assert data is not None and data.entry is not None
             summary = await self.results.get(data.path)
             if self._alive(node) and node.data is data:
+                # a failed read is not cached: it stays unshown, so it is tried again later
+                data.shown = self.results.cached(data.path)
                 node.set_label(entry_label(data.entry, data.kind, summary))
 
         await asyncio.gather(*(one(node) for node in nodes))

@@ -50,10 +50,17 @@ class EventsView(Vertical):
     """Kubernetes events of a build."""
 
     BINDINGS = [
-        Binding("o", "next_sort", "Sort by next column", id="events.sort"),
-        Binding("O", "reverse_sort", "Reverse order", id="events.reverse"),
-        Binding("w", "toggle_warnings", "Warnings only", id="events.warnings"),
-        Binding("c", "toggle_counts", "Message counts", id="events.counts"),
+        Binding("o", "next_sort", "Sort", tooltip="sort by the next column", id="events.sort"),
+        Binding(
+            "O",
+            "reverse_sort",
+            "Reverse",
+            show=False,
+            tooltip="reverse the order",
+            id="events.reverse",
+        ),
+        Binding("w", "toggle_warnings", "Warnings", tooltip="warnings only", id="events.warnings"),
+        Binding("c", "toggle_counts", "Counts", tooltip="events per message", id="events.counts"),
     ]
 
     DEFAULT_CSS = """

@@ -102,14 +102,21 @@ class LogView(ScrollView, can_focus=True):
         Binding("pagedown,space", "page_down", "Page down", show=False, id="log.page_down"),
         Binding("pageup,b", "page_up", "Page up", show=False, id="log.page_up"),
         Binding("g,home", "top", "Top", show=False, id="log.top"),
-        Binding("G,end", "bottom", "End", id="log.end"),
+        Binding("G,end", "bottom", "End", key_display="G", id="log.end"),
         Binding("left,h", "scroll_left", "Left", show=False, id="log.left"),
         Binding("right,l", "scroll_right", "Right", show=False, id="log.right"),
-        Binding("w", "toggle_wrap", "Wrap", id="log.wrap"),
+        Binding("w", "toggle_wrap", "Wrap", show=False, id="log.wrap"),
         Binding("slash", "search", "Search", id="log.search"),
-        Binding("n", "next_hit", "Next hit", id="log.next_hit"),
+        Binding("n", "next_hit", "Next hit", show=False, id="log.next_hit"),
         Binding("N", "prev_hit", "Prev hit", show=False, id="log.prev_hit"),
-        Binding("f", "toggle_filter", "Filter", id="log.filter"),
+        Binding(
+            "f",
+            "toggle_filter",
+            "Filter",
+            show=False,
+            tooltip="only hits, with context",
+            id="log.filter",
+        ),
         Binding("right_square_bracket", "next_error", "Next error", id="log.next_error"),
         Binding("left_square_bracket", "prev_error", "Prev error", show=False, id="log.prev_error"),
         Binding("escape", "dismiss", "Close", show=False, id="log.escape"),
@@ -416,6 +423,11 @@ class LogView(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         step = max(1, self.size.height - 1)
         self.scroll_to(y=self.scroll_offset.y - step, animate=False, immediate=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``left`` at the left edge is not this view's: it goes on to the screen (back to
+        the tree in the explorer)."""
+        return not (action == "scroll_left" and self.scroll_offset.x <= 0)
 
     def action_scroll_left(self) -> None:
         self.scroll_to(x=self.scroll_offset.x - 8, animate=False, immediate=True)

@@ -61,11 +61,33 @@ class PreviewPane(Vertical):
         self.current: NodeData | None = None
         #: what kind of preview is shown ("dir", "build", "events", "log", ...)
         self.preview_kind = ""
+        self._focus_when_shown = False
 
-    def show(self, data: NodeData | None, *, force_text: bool = False) -> None:
-        """Preview ``data`` (a newer call cancels an older one still loading)."""
+    def show(self, data: NodeData | None, *, force_text: bool = False, focus: bool = False) -> None:
+        """Preview ``data`` (a newer call cancels an older one still loading); with ``focus``
+        the preview takes the focus once it is shown."""
         self.current = data
+        self._focus_when_shown = focus
         self._load(data, force_text)
+
+    @property
+    def loading(self) -> bool:
+        """True while a preview is being filled."""
+        return any(w.group == "preview" and w.is_running for w in self.workers)
+
+    def focus_content(self) -> bool:
+        """Focus the preview's first focusable widget now, or as soon as it is shown."""
+        if self.loading:
+            self._focus_when_shown = True
+            return True
+        return self._focus_first()
+
+    def _focus_first(self) -> bool:
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return True
+        return False
 
     async def _replace(self, *widgets: Widget) -> None:
         await self.remove_children()
@@ -83,6 +105,9 @@ class PreviewPane(Vertical):
             reason = inert(str(exc)) or type(exc).__name__
             await self._message(Text(f"Could not preview: {reason}", style="red"), "error")
             self.notify(reason, title="preview", severity="error", markup=False)
+        if self._focus_when_shown and data is self.current:
+            self._focus_when_shown = False
+            self.call_after_refresh(self._focus_first)
 
     async def _fill(self, data: NodeData | None, force_text: bool) -> None:
         if data is None:

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from prowtui.analysis.size_histogram import SizeHistogram
 from prowtui.app.widgets.bucket_tree import RESULT_STYLES
 from prowtui.safetext import inert
 from prowtui.units import human_size
@@ -18,27 +19,17 @@ from prowtui.units import human_size
 BAR_WIDTH = 30
 #: how many entry combinations are listed per block
 MAX_PATTERNS = 8
+#: builds named as beyond the 99th percentile under the histogram
+BEYOND_SHOWN = 5
+#: builds that could not be read, listed with their reason
+MAX_FAILURES = 20
 
 
 def bar(share: float, width: int = BAR_WIDTH, style: str = "green") -> Text:
     """A horizontal bar for a share in [0, 1]."""
     share = min(max(share, 0.0), 1.0)
-    full = round(share * width)
+    full = max(1, round(share * width)) if share > 0 else 0  # a nonzero share stays visible
     return Text.assemble(("█" * full, style), ("░" * (width - full), "dim"))
-
-
-def histogram(values: Sequence[int], bins: int = 10) -> list[tuple[int, int, int]]:
-    """(low, high, count) for ``bins`` equal-width bins over ``values``."""
-    if not values:
-        return []
-    low, high = min(values), max(values)
-    if low == high:
-        return [(low, high, len(values))]
-    step = (high - low) / bins
-    counts = [0] * bins
-    for value in values:
-        counts[min(int((value - low) / step), bins - 1)] += 1
-    return [(int(low + i * step), int(low + (i + 1) * step), counts[i]) for i in range(bins)]
 
 
 def _title(text: str) -> Text:
@@ -104,51 +95,117 @@ def presence_block(presence: Mapping[str, float]) -> RenderableType:
     return Group(_title("Presence of well-known files"), table)
 
 
-def sizes_block(describe: Mapping[str, Any], sizes: Sequence[int]) -> RenderableType:
-    """The describe() table of build-log sizes and a histogram."""
+def _describe_cell(key: str, value: object, *, size: bool) -> Text:
+    if value is None:
+        return Text("–", style="dim")
+    number = float(value)  # type: ignore[arg-type]
+    if key == "count":
+        return Text(f"{int(number):,}")
+    if size:
+        return Text(human_size(number))
+    return Text(f"{number:,.0f}" if number >= 100 or number.is_integer() else f"{number:,.1f}")
+
+
+def measures_table(
+    sizes: Mapping[str, Any], content: Mapping[str, Mapping[str, Any]] | None
+) -> Table:
+    """``describe()`` of the log sizes, with chars, words and lines beside them once measured
+    (one row per statistic, one column per measure, so that it fits 80 columns)."""
+    columns: dict[str, Mapping[str, Any]] = {"bytes": sizes}
+    for name in ("chars", "words", "lines"):
+        if content and name in content:
+            columns[name] = content[name]
     table = Table(box=None, padding=(0, 1))
-    for key in describe:
-        table.add_column(str(key), justify="right")
-    row = []
-    for key, value in describe.items():
-        if value is None:
-            row.append(Text("–", style="dim"))
-        elif key == "count":
-            row.append(Text(str(value)))
-        else:
-            row.append(Text(human_size(int(value))))
-    table.add_row(*row)
-    hist = Table(box=None, show_header=False, padding=(0, 1))
-    bins = histogram(list(sizes))
-    peak = max((n for _, _, n in bins), default=0)
-    for low, high, n in bins:
-        hist.add_row(
-            Text(f"{human_size(low)} – {human_size(high)}", justify="right"),
-            bar(n / peak if peak else 0.0, style="cyan"),
-            Text(str(n), justify="right"),
+    table.add_column("")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for key in list(sizes) or ["count"]:
+        cells = [
+            _describe_cell(key, col.get(key), size=name == "bytes") for name, col in columns.items()
+        ]
+        table.add_row(Text(str(key), style="dim"), *cells)
+    return table
+
+
+def histogram_table(hist: SizeHistogram) -> RenderableType:
+    """Log-scaled bins in human sizes, the builds beyond the 99th percentile marked."""
+    if not hist.bins:
+        return Text("no build logs", style="dim")
+    table = Table(box=None, show_header=False, padding=(0, 1))
+    for b in hist.bins:
+        marker = Text(f"▲ {b.beyond}", style="bold yellow") if b.beyond else Text("")
+        table.add_row(
+            Text(b.label, justify="right"),
+            bar(b.count / hist.peak if hist.peak else 0.0, style="cyan"),
+            Text(str(b.count), justify="right"),
+            marker,
         )
+    parts: list[RenderableType] = [table]
+    if hist.beyond and hist.threshold is not None:
+        note = Text(f"▲ beyond the {hist.percentile:g}th percentile ", style="yellow")
+        note.append(f"({human_size(hist.threshold)}): ", "dim")
+        shown = hist.beyond[:BEYOND_SHOWN]
+        note.append(", ".join(f"{inert(n)} {human_size(size)}" for n, size in shown))
+        if len(hist.beyond) > len(shown):
+            note.append(f" and {len(hist.beyond) - len(shown)} more", "dim")
+        parts.append(note)
+    return Group(*parts)
+
+
+def sizes_block(
+    describe: Mapping[str, Any],
+    hist: SizeHistogram,
+    content: Mapping[str, Mapping[str, Any]] | None = None,
+) -> RenderableType:
+    """The log sizes (and text measures once computed) and their histogram."""
+    hint = "" if content else "  (c: measure chars, words, lines)"
     return Group(
-        _title("build-log.txt size"),
-        table,
+        Text.assemble(_title("build-log.txt"), (hint, "dim")),
+        measures_table(describe, content),
         Text(""),
-        Text("histogram (builds per size range)", style="dim"),
-        hist if bins else Text("no build logs", style="dim"),
+        Text("builds per size range (log scale)", style="dim"),
+        histogram_table(hist),
     )
 
 
-def stats_renderables(doc: Mapping[str, Any], log_sizes: Sequence[int]) -> list[RenderableType]:
-    """Every block of the stats panel from ``JobStats.to_json()`` and the log sizes."""
+def failures_block(failures: Sequence[tuple[str, str, str]]) -> RenderableType:
+    """The builds the crawl could not read, each with its reason."""
+    table = Table(box=None, show_header=False, padding=(0, 1))
+    for build_id, _path, error in failures[:MAX_FAILURES]:
+        table.add_row(Text(inert(build_id), style="bold"), Text(inert(error), style="red"))
+    parts: list[RenderableType] = [
+        _title(f"Builds that could not be read: {len(failures)}"),
+        Text("left out of every number on this screen", style="dim"),
+        table,
+    ]
+    if len(failures) > MAX_FAILURES:
+        parts.append(Text(f"… and {len(failures) - MAX_FAILURES} more", style="dim"))
+    return Group(*parts)
+
+
+def stats_renderables(
+    doc: Mapping[str, Any],
+    hist: SizeHistogram,
+    failures: Sequence[tuple[str, str, str]] = (),
+) -> list[RenderableType]:
+    """Every block of the stats panel from ``JobStats.to_json()``, the log-size histogram and
+    the builds that could not be read."""
     builds = int(doc.get("builds", 0))
     header = Text.assemble(
         ("Job ", "bold"), (inert(doc.get("job", "")), "bold cyan"), (f"   {builds} builds", "")
     )
+    if failures:
+        header.append(f"  ·  {len(failures)} could not be read", "bold red")
     blocks: list[RenderableType] = [header]
+    if failures:
+        blocks.append(failures_block(failures))
     blocks.append(results_block(dict(doc.get("results", {})), builds))
+    content = doc.get("build_log")
+    blocks.append(sizes_block(dict(doc.get("build_log_bytes", {})), hist, content))
     for name in ("top_level", "artifacts"):
         if name in doc:
             blocks.append(completeness_block(name.replace("_", "-"), doc[name]))
     blocks.append(presence_block(dict(doc.get("presence", {}))))
-    blocks.append(sizes_block(dict(doc.get("build_log_bytes", {})), log_sizes))
     return blocks
 
 
@@ -163,8 +220,13 @@ class StatsView(VerticalScroll):
     #: the renderables shown (for tests and text export)
     blocks: list[RenderableType] = []
 
-    async def show(self, doc: Mapping[str, Any], log_sizes: Sequence[int]) -> None:
+    async def show(
+        self,
+        doc: Mapping[str, Any],
+        hist: SizeHistogram,
+        failures: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
         """Replace the content with the stats of ``doc``."""
-        self.blocks = stats_renderables(doc, log_sizes)
+        self.blocks = stats_renderables(doc, hist, failures)
         await self.remove_children()
         await self.mount_all([Static(block) for block in self.blocks])
