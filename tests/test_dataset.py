@@ -526,3 +526,27 @@ def test_cli_names_a_chunk_that_failed_for_good_and_exports_the_rest(tmp_path: P
         "5",
         "6",
     ]
+
+
+def test_dask_is_imported_only_when_a_dask_engine_runs(tmp_path: Path) -> None:
+    tree = hand_tree(tmp_path / "bucket")
+    script = f"""
+import sys
+from prowtui.cli import build_parser
+build_parser().parse_args(["export", "logs/x/", "logs/y/", "-o", "out", "--workers", "2"])
+assert not {{"dask", "distributed", "pyarrow"}} & set(sys.modules), "parser"
+from prowtui.analysis.dataset.export import DatasetOptions, export_dataset
+from prowtui.sources.resolve import SourceSpec
+from pathlib import Path
+spec = SourceSpec("local", "", root=Path({str(tree)!r}))
+assert export_dataset(spec, ["logs/*"], {str(tmp_path / "out")!r}).ok
+assert not {{"dask", "distributed"}} & set(sys.modules), "in-process export"
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
