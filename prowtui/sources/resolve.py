@@ -276,7 +276,10 @@ def _user_preset(name: str) -> SourceSpec | None:
 
 
 def _local_spec(raw: str, text: str, *, required: bool) -> SourceSpec | None:
-    path = Path(raw).expanduser()
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # "~user" for a user that does not exist
+        path = Path(raw)
     if path.is_dir():
         return SourceSpec("local", "", root=path.resolve())
     if required:
