@@ -27,7 +27,7 @@ import asyncio
 import re
 import tempfile
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
@@ -191,6 +191,7 @@ class JobCrawler:
         concurrency: int = DEFAULT_CONCURRENCY,
         options: CrawlOptions | None = None,
         on_progress: ProgressCallback | None = None,
+        builds: Sequence[jobs.BuildRef] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -200,6 +201,8 @@ class JobCrawler:
         self.concurrency = concurrency
         self.options = options or CrawlOptions()
         self.on_progress = on_progress
+        #: crawl exactly these builds (a dataset chunk) instead of discovering the job's builds
+        self.selected = list(builds) if builds is not None else None
         self.total = 0
         self.done = 0
         self.errors: list[BuildCrawl] = []
@@ -222,23 +225,29 @@ class JobCrawler:
     def _walkable(self) -> bool:
         return callable(getattr(self.source, "walk", None))
 
-    async def _walk_into(self, prefix: str, collectors: dict[str, _Collector]) -> None:
-        """One recursive listing of ``prefix``; files are sorted into per-build collectors."""
+    async def _walk_into(
+        self, prefix: str, collectors: dict[str, _Collector], job_path: str | None = None
+    ) -> None:
+        """One recursive listing of ``prefix``; files are sorted into per-build collectors
+        (build directories directly under ``job_path``, by default the crawled job's)."""
+        job_path = job_path or self.job_path
         async with self._sem:
             async for entry in self.source.walk(prefix):  # type: ignore[attr-defined]
-                if entry.is_dir or not entry.path.startswith(self.job_path):
+                if entry.is_dir or not entry.path.startswith(job_path):
                     continue
-                build_id, sep, rel = entry.path[len(self.job_path) :].partition("/")
+                build_id, sep, rel = entry.path[len(job_path) :].partition("/")
                 if not sep or not rel or not _NUMERIC.fullmatch(build_id):
                     continue
                 collector = collectors.get(build_id)
                 if collector is None:
-                    collector = _Collector(build_id, f"{self.job_path}{build_id}/")
+                    collector = _Collector(build_id, f"{job_path}{build_id}/")
                     collectors[build_id] = collector
                 collector.add(entry, rel)
 
     async def _discover(self) -> list[tuple[str, str, BuildCrawl | None]]:
         """``(build_id, path, pre-listed crawl or None)`` for the selected builds, oldest first."""
+        if self.selected is not None:
+            return [(ref.build_id, normalize_dir(ref.path), None) for ref in self.selected]
         if self._walkable() and self.limit is None:
             collectors: dict[str, _Collector] = {}
             await self._walk_into(self.job_path, collectors)
@@ -257,7 +266,9 @@ class JobCrawler:
         """The build's top level (through a recursive walk: everything at once)."""
         if self._walkable():
             collectors = {crawl.build_id: _Collector(crawl.build_id, crawl.path)}
-            await self._walk_into(crawl.path, collectors)
+            # a dataset chunk may hold builds of several job directories (one job, many PRs)
+            parent = crawl.path.rstrip("/").rpartition("/")[0] + "/"
+            await self._walk_into(crawl.path, collectors, parent)
             listed = collectors[crawl.build_id].finish()
             crawl.top_level, crawl.artifacts, crawl.files = (
                 listed.top_level,
