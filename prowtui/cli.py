@@ -1,7 +1,7 @@
 """The ``prowtui`` command line: the explorer by default, headless sub-commands for scripts.
 
 ``prowtui [--source SRC] [PATH_OR_URL]`` opens the explorer; ``prowtui ls|cat|stats|export|
-cache|config ...`` run without a UI. Exit codes: 0 success, 1 a one-line error (not found,
+triage|cache|config ...`` run without a UI. Exit codes: 0 success, 1 a one-line error (not found,
 refused, unreachable, bad data), 2 bad usage, 130 interrupted.
 """
 
@@ -20,6 +20,7 @@ COMMANDS = {
     "cat": "cat",
     "stats": "stats",
     "export": "export",
+    "triage": "triage",
     "cache": "cache",
     "config": "config",
 }

@@ -1,9 +1,10 @@
 """Render the README screenshots of the explorer from the demo bucket.
 
-Usage: ``python scripts/screenshots.py [OUT_DIR]`` (default ``screenshots/``). Writes SVGs of
-the main view, a log with a search hit, an events table, the stats panel and the export dialog
-at 120x36, headless (``App.run_test``), and converts each to PNG with ``rsvg-convert`` or
-``cairosvg`` when one is available (install ``fonts-firacode`` for a faithful result).
+Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
+shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
+the export dialog and the Triage screen at 120x36, headless (``App.run_test``), and converts
+each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
+``fonts-firacode`` for a faithful result).
 """
 
 from __future__ import annotations
@@ -82,12 +83,35 @@ async def export_dialog(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def triage_screen(pilot: Pilot) -> None:
+    """The big job's triage with the cause of the most failed builds selected."""
+    from prowtui.app.screens.triage import TriageScreen
+    from prowtui.app.widgets.history_strip import CAUSE_PALETTE
+
+    await settle(pilot)
+    await pilot.press("t")
+    screen = pilot.app.screen
+    assert isinstance(screen, TriageScreen)
+    while screen.state == "running":
+        await pilot.pause(0.2)
+    report = screen.report
+    assert report is not None, screen.state
+    top = next(
+        i
+        for i, s in enumerate(report.signatures)
+        if screen.cause_color.get(s.id) == CAUSE_PALETTE[0]
+    )
+    await pilot.press(*["down"] * top)
+    await settle(pilot)
+
+
 SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
     ("main", BUILD, main_view),
     ("log-search", BUILD + "build-log.txt", log_search),
     ("events", EVENTS, events_table),
     ("stats", BIG_JOB_DIR, stats_panel),
     ("export", NIGHTLY_JOB_DIR, export_dialog),
+    ("triage", BIG_JOB_DIR, triage_screen),
 ]
 
 
@@ -119,13 +143,15 @@ def to_png(svg: Path) -> Path | None:
         os.unlink(tmp.name)
 
 
-async def main(out: Path) -> None:
+async def main(out: Path, names: list[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, start, steps in SHOTS:
+        if names and name not in names:
+            continue
         svg = await render(name, start, steps, out)
         png = to_png(svg)
         print(f"{svg}" + (f" -> {png}" if png else " (no SVG->PNG converter found)"))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots")))
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots"), sys.argv[2:]))

@@ -6,10 +6,12 @@ Strategy (each remote call runs under one ``asyncio.Semaphore`` of ``concurrency
   listing (or one per selected build when ``limit`` picks a few); every build's top level,
   ``artifacts/`` entries, events and junit files come out of it.
 - Other sources (gcsweb, local): one listing of the job, then per build its top level, its
-  ``artifacts/`` and, when present, ``artifacts/build-resources/``; for export details also
-  ``artifacts/junit/`` and ``artifacts/<dir>/gather-extra/artifacts/`` (where newer jobs keep
-  ``events.json``). junit files are therefore found at the top of ``artifacts/`` and in
-  ``artifacts/junit/`` through gcsweb, anywhere under ``artifacts/`` through the GCS API.
+  ``artifacts/`` and, when present, ``artifacts/build-resources/``; for details (export,
+  triage) also every directory of ``artifacts/``, each step directory inside those, and the
+  steps' ``artifacts/`` and ``artifacts/junit/`` (where step junit, step ``build-log.txt``
+  and gather-extra's ``events.json`` live). junit files are therefore found down to
+  ``artifacts/<test>/<step>/artifacts/junit/`` through gcsweb, anywhere under ``artifacts/``
+  through the GCS API.
 - ``started.json``/``finished.json`` are read only when the listing shows them; the build log
   is streamed (never held whole) only for content measures or export.
 
@@ -25,7 +27,7 @@ import asyncio
 import re
 import tempfile
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
@@ -141,6 +143,19 @@ def _is_junit(rel: str) -> bool:
     return rel.startswith("artifacts/") and bool(prow_artifacts.is_junit_file(name))
 
 
+def _is_step_log(rel: str) -> bool:
+    """``artifacts/<test>/build-log.txt`` or ``artifacts/<test>/<step>/build-log.txt``."""
+    parts = rel.split("/")
+    return parts[0] == "artifacts" and parts[-1] == BUILD_LOG and len(parts) in (3, 4)
+
+
+def _descend(rel_dir: str) -> bool:
+    """Whether the details listings go into ``artifacts/...`` directory ``rel_dir``: every
+    step of a test directory, then only the steps' ``artifacts/`` and ``junit/`` (2 deeper)."""
+    parts = rel_dir.rstrip("/").split("/")
+    return len(parts) == 3 or (len(parts) in (4, 5) and parts[-1] in ("artifacts", "junit"))
+
+
 class _Collector:
     """Builds one build's listing view from file entries (used for the recursive walk)."""
 
@@ -155,7 +170,7 @@ class _Collector:
         if head == "artifacts" and rest:
             first, sep2, _ = rest.partition("/")
             self._artifacts.add(first + sep2)
-        if "/" not in rel or rel == EVENTS_JSON or _is_events(rel) or _is_junit(rel):
+        if "/" not in rel or _is_events(rel) or _is_junit(rel) or _is_step_log(rel):
             self.crawl.files[rel] = entry
 
     def finish(self) -> BuildCrawl:
@@ -176,6 +191,7 @@ class JobCrawler:
         concurrency: int = DEFAULT_CONCURRENCY,
         options: CrawlOptions | None = None,
         on_progress: ProgressCallback | None = None,
+        builds: Sequence[jobs.BuildRef] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -185,6 +201,8 @@ class JobCrawler:
         self.concurrency = concurrency
         self.options = options or CrawlOptions()
         self.on_progress = on_progress
+        #: crawl exactly these builds (a dataset chunk) instead of discovering the job's builds
+        self.selected = list(builds) if builds is not None else None
         self.total = 0
         self.done = 0
         self.errors: list[BuildCrawl] = []
@@ -207,23 +225,29 @@ class JobCrawler:
     def _walkable(self) -> bool:
         return callable(getattr(self.source, "walk", None))
 
-    async def _walk_into(self, prefix: str, collectors: dict[str, _Collector]) -> None:
-        """One recursive listing of ``prefix``; files are sorted into per-build collectors."""
+    async def _walk_into(
+        self, prefix: str, collectors: dict[str, _Collector], job_path: str | None = None
+    ) -> None:
+        """One recursive listing of ``prefix``; files are sorted into per-build collectors
+        (build directories directly under ``job_path``, by default the crawled job's)."""
+        job_path = job_path or self.job_path
         async with self._sem:
             async for entry in self.source.walk(prefix):  # type: ignore[attr-defined]
-                if entry.is_dir or not entry.path.startswith(self.job_path):
+                if entry.is_dir or not entry.path.startswith(job_path):
                     continue
-                build_id, sep, rel = entry.path[len(self.job_path) :].partition("/")
+                build_id, sep, rel = entry.path[len(job_path) :].partition("/")
                 if not sep or not rel or not _NUMERIC.fullmatch(build_id):
                     continue
                 collector = collectors.get(build_id)
                 if collector is None:
-                    collector = _Collector(build_id, f"{self.job_path}{build_id}/")
+                    collector = _Collector(build_id, f"{job_path}{build_id}/")
                     collectors[build_id] = collector
                 collector.add(entry, rel)
 
     async def _discover(self) -> list[tuple[str, str, BuildCrawl | None]]:
         """``(build_id, path, pre-listed crawl or None)`` for the selected builds, oldest first."""
+        if self.selected is not None:
+            return [(ref.build_id, normalize_dir(ref.path), None) for ref in self.selected]
         if self._walkable() and self.limit is None:
             collectors: dict[str, _Collector] = {}
             await self._walk_into(self.job_path, collectors)
@@ -242,7 +266,9 @@ class JobCrawler:
         """The build's top level (through a recursive walk: everything at once)."""
         if self._walkable():
             collectors = {crawl.build_id: _Collector(crawl.build_id, crawl.path)}
-            await self._walk_into(crawl.path, collectors)
+            # a dataset chunk may hold builds of several job directories (one job, many PRs)
+            parent = crawl.path.rstrip("/").rpartition("/")[0] + "/"
+            await self._walk_into(crawl.path, collectors, parent)
             listed = collectors[crawl.build_id].finish()
             crawl.top_level, crawl.artifacts, crawl.files = (
                 listed.top_level,
@@ -269,21 +295,22 @@ class JobCrawler:
                 crawl.files[rel] = entry
         subdirs = ["build-resources/"] if "build-resources/" in crawl.artifacts else []
         if self.options.details:
-            if "junit/" in crawl.artifacts:
-                subdirs.append("junit/")
-            subdirs += [
-                f"{name}gather-extra/artifacts/"
-                for name in crawl.artifacts
-                if name.endswith("/") and name not in ("build-resources/", "junit/")
-            ]
-        listings = await asyncio.gather(
-            *(self._list_optional(crawl.path + "artifacts/" + sub) for sub in subdirs)
-        )
-        for sub, entries in zip(subdirs, listings, strict=True):
-            for entry in entries:
-                rel = f"artifacts/{sub}{entry.name}"
-                if not entry.is_dir and (_is_events(rel) or _is_junit(rel)):
-                    crawl.files[rel] = entry
+            # test directories, then their steps' logs, junit and events (see _descend)
+            subdirs += [n for n in crawl.artifacts if n.endswith("/") and n != "build-resources/"]
+        while subdirs:
+            listings = await asyncio.gather(
+                *(self._list_optional(crawl.path + "artifacts/" + sub) for sub in subdirs)
+            )
+            deeper: list[str] = []
+            for sub, entries in zip(subdirs, listings, strict=True):
+                for entry in entries:
+                    rel = f"artifacts/{sub}{entry.name}"
+                    if entry.is_dir:
+                        if self.options.details and _descend(rel):
+                            deeper.append(sub + entry.name)
+                    elif _is_events(rel) or _is_junit(rel) or _is_step_log(rel):
+                        crawl.files[rel] = entry
+            subdirs = deeper
 
     async def _list_optional(self, path: str) -> list[Entry]:
         try:

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,10 +165,12 @@ class AtomicParquetWriter:
         *,
         group_rows: int = ROW_GROUP_ROWS,
         group_bytes: int | None = None,
+        tag: str | None = None,
     ) -> None:
         self.final = final
         self.schema = schema
-        self.temp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        # the tag (default: this process id) tells whose temporary file it is
+        self.temp = final.with_name(f".{final.name}.{tag or os.getpid()}.tmp")
         self.group_rows = group_rows
         self.group_bytes = group_bytes
         self.rows = 0
@@ -193,6 +195,12 @@ class AtomicParquetWriter:
         self.rows += len(self._buffer)
         self._buffer = []
         self._buffer_bytes = 0
+
+    def write_table(self, table: pa.Table) -> None:
+        """Write rows that are already a table (after the buffered ones), as row groups."""
+        self.flush()
+        self._writer.write_table(table, row_group_size=self.group_rows)
+        self.rows += table.num_rows
 
     def commit(self) -> Path:
         """Flush, close, fsync and rename over the final name (then fsync the directory)."""
@@ -328,28 +336,46 @@ def junit_rows(crawl: BuildCrawl) -> Iterable[dict[str, Any]]:
         }
 
 
-def _writers(
-    out_dir: Path, tables: Sequence[str], group_rows: int
+def open_writers(
+    paths: Mapping[str, Path],
+    *,
+    schemas: Mapping[str, pa.Schema] = SCHEMAS,
+    group_rows: int = ROW_GROUP_ROWS,
+    tag: str | None = None,
 ) -> dict[str, AtomicParquetWriter]:
+    """One :class:`AtomicParquetWriter` per table (``paths``: table name → final file);
+    ``build_logs`` gets small, byte-bounded row groups. On an error none is left open."""
     writers: dict[str, AtomicParquetWriter] = {}
     try:
-        for name in tables:
+        for name, path in paths.items():
             if name == "build_logs":
                 writers[name] = AtomicParquetWriter(
-                    out_dir / "build_logs.parquet",
-                    BUILD_LOGS_SCHEMA,
+                    path,
+                    schemas[name],
                     group_rows=min(group_rows, LOG_GROUP_ROWS),
                     group_bytes=LOG_GROUP_BYTES,
+                    tag=tag,
                 )
             else:
                 writers[name] = AtomicParquetWriter(
-                    out_dir / f"{name}.parquet", SCHEMAS[name], group_rows=group_rows
+                    path, schemas[name], group_rows=group_rows, tag=tag
                 )
     except BaseException:
         for writer in writers.values():
             writer.abort()
         raise
     return writers
+
+
+def crawl_options(tables: Iterable[str], spool_dir: str | None = None) -> CrawlOptions:
+    """What the crawl must fetch for these tables."""
+    chosen = set(tables)
+    return CrawlOptions(
+        content="builds" in chosen or "build_logs" in chosen,
+        keep_logs="build_logs" in chosen,
+        details="events" in chosen or "junit" in chosen,
+        spool_dir=spool_dir,
+    )
 
 
 async def export_job(
@@ -374,16 +400,9 @@ async def export_job(
     remove_stale_temps(out)
     job_path = normalize_dir(job_path)
     job_name = parse_job_path(job_path).name
-    need_logs = "builds" in chosen or "build_logs" in chosen
-    need_details = "events" in chosen or "junit" in chosen
     result = ExportResult()
     with tempfile.TemporaryDirectory(prefix=f".prowtui-spool-{os.getpid()}-", dir=out) as spool_dir:
-        options = CrawlOptions(
-            content=need_logs,
-            keep_logs="build_logs" in chosen,
-            details=need_details,
-            spool_dir=spool_dir,
-        )
+        options = crawl_options(chosen, spool_dir)
         crawler = JobCrawler(
             source,
             job_path,
@@ -392,7 +411,9 @@ async def export_job(
             options=options,
             on_progress=on_progress,
         )
-        writers = _writers(out, chosen, group_rows)
+        writers = open_writers(
+            {name: out / f"{name}.parquet" for name in chosen}, group_rows=group_rows
+        )
         failures = AtomicParquetWriter(
             out / "failures.parquet", FAILURES_SCHEMA, group_rows=group_rows
         )
@@ -405,7 +426,7 @@ async def export_job(
                             {"build_id": crawl.build_id, "path": crawl.path, "error": crawl.error}
                         )
                         continue
-                    _write_build(crawl, job_name, writers)
+                    write_build(crawl, job_name, writers)
                 finally:
                     crawl.close()
             for name, writer in writers.items():
@@ -420,7 +441,8 @@ async def export_job(
     return result
 
 
-def _write_build(crawl: BuildCrawl, job: str, writers: dict[str, AtomicParquetWriter]) -> None:
+def write_build(crawl: BuildCrawl, job: str, writers: Mapping[str, AtomicParquetWriter]) -> None:
+    """Add one crawled build's rows to the writers of the tables being exported."""
     if "builds" in writers:
         writers["builds"].add(build_row(crawl, job))
     if "build_logs" in writers:

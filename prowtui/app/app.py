@@ -142,6 +142,11 @@ class ProwtuiApp(App[None]):
             "Export job", "Write the job's tables to parquet", lambda: self._main_action("export")
         )
         yield SystemCommand(
+            "Triage job",
+            "Why do its builds fail? History, failure signatures, flaky tests, events",
+            lambda: self._main_action("triage"),
+        )
+        yield SystemCommand(
             "Reload node", "List the directory under the cursor again", self._reload
         )
 

@@ -1,27 +1,60 @@
-"""``prowtui export JOBPATH -o DIR``: a job's builds, logs, events and junit rows as parquet."""
+"""``prowtui export JOBPATH... -o DIR``: jobs' builds, logs, events and junit rows as parquet.
+
+One plain JOBPATH writes the four table files (plus ``failures.parquet``) into DIR. Several
+jobs, a pattern or ``--dataset`` make DIR a hive-partitioned dataset
+(:mod:`prowtui.analysis.dataset`), run in this process, on a Dask ``LocalCluster``
+(``--workers N``) or on a Dask cluster (``--scheduler``, ``$PROWTUI_DASK_SCHEDULER``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
 
+from prowtui.analysis.dataset.defaults import DEFAULT_CHUNK, SCHEDULER_ENV, has_wildcard
 from prowtui.analysis.tables import TABLES, check_tables
-from prowtui.commands.common import run
-from prowtui.commands.stats import ProgressReport, add_job_args, open_job_source, report_failures
-from prowtui.safetext import inert_text
+from prowtui.commands.common import add_source_args, fail, run, usage_error
+from prowtui.commands.stats import (
+    ProgressReport,
+    open_job_source,
+    positive_int,
+    report_failures,
+)
+from prowtui.errors import ProwtuiError, UsageError
+from prowtui.safetext import inert, inert_text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from prowtui.analysis.dataset.engine import Engine
+    from prowtui.analysis.dataset.export import DatasetResult
+    from prowtui.sources.resolve import SourceSpec
 
 
 def register(subparsers: Any) -> None:
     """Add the ``export`` sub-command."""
     parser = subparsers.add_parser(
         "export",
-        help="write a job's builds, build logs, events and junit rows to parquet",
+        help="write jobs' builds, build logs, events and junit rows to parquet",
         description="Crawl a job and write builds.parquet, build_logs.parquet, events.parquet "
-        "and junit.parquet (plus failures.parquet) into DIR. Each file is replaced only "
-        "when complete.",
+        "and junit.parquet (plus failures.parquet) into DIR; each file is replaced only when "
+        "complete. Several jobs, a pattern (shell wildcards, e.g. 'logs/periodic-*-4.16-*') or "
+        "--dataset write a hive-partitioned dataset instead: DIR/<table>/job=<job>/part-<first "
+        "build>-<last build>.parquet and DIR/_manifest.json. A dataset export resumes: parts "
+        "whose builds have all finished are kept, new builds are fetched.",
     )
-    add_job_args(parser)
+    add_source_args(parser)
+    parser.add_argument(
+        "jobs",
+        nargs="+",
+        metavar="JOBPATH",
+        help="a job directory (logs/<job>/ or pr-logs/pull/<org_repo>/<pr>/<job>/), its URL, "
+        "or a pattern with shell wildcards (quote it)",
+    )
     parser.add_argument(
         "--output", "-o", metavar="DIR", required=True, type=Path, help="output directory"
     )
@@ -33,11 +66,80 @@ def register(subparsers: Any) -> None:
         metavar="TABLE",
         help=f"tables to write (default: all of {', '.join(TABLES)})",
     )
+    parser.add_argument(
+        "--limit", "-n", type=positive_int, default=None, help="only the newest N builds of a job"
+    )
+    parser.add_argument(
+        "--concurrency",
+        "-j",
+        type=positive_int,
+        default=None,
+        help="requests in flight at once per process (default: the config's concurrency, else "
+        "8 through gcsweb and 16 through the GCS API)",
+    )
+    dataset = parser.add_argument_group("dataset exports (several jobs, a pattern or --dataset)")
+    dataset.add_argument(
+        "--dataset", action="store_true", help="write a dataset even for one plain JOBPATH"
+    )
+    dataset.add_argument(
+        "--chunk",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help=f"builds per part file, the unit of work (default: {DEFAULT_CHUNK})",
+    )
+    redo = dataset.add_mutually_exclusive_group()
+    redo.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep complete parts and fetch only the rest (the default)",
+    )
+    redo.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="drop the named jobs' parts and export them again",
+    )
+    engine = dataset.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="run the chunks on a Dask LocalCluster of N worker processes",
+    )
+    engine.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        default=None,
+        help=f"run the chunks on the Dask cluster at ADDR (tcp://HOST:8786; default: "
+        f"${SCHEDULER_ENV} when set, else in this process)",
+    )
     parser.set_defaults(func=main)
+
+
+def is_dataset(args: argparse.Namespace) -> bool:
+    """Several jobs, a pattern or --dataset."""
+    return bool(args.dataset or len(args.jobs) > 1 or any(has_wildcard(j) for j in args.jobs))
 
 
 def main(args: argparse.Namespace) -> int:
     """Run ``prowtui export``."""
+    if is_dataset(args):
+        return _dataset_main(args)
+    dataset_only = {
+        "--chunk": args.chunk is not None,
+        "--overwrite": args.overwrite,
+        "--resume": args.resume,
+        "--workers": args.workers is not None,
+        "--scheduler": args.scheduler is not None,
+    }
+    given = [name for name, used in dataset_only.items() if used]
+    if given:
+        return usage_error(
+            f"{', '.join(given)}: only for a dataset export (several jobs, a pattern or --dataset)",
+            "export",
+        )
+    args.job = args.jobs[0]
     return int(run(lambda: _export(args)) or 0)
 
 
@@ -79,3 +181,212 @@ async def _export(args: argparse.Namespace) -> int:
         report_failures(result.failures, "exported (see failures.parquet)")
         return 1
     return 0
+
+
+# -- datasets --------------------------------------------------------------------------------
+
+
+def _same_bucket(a: SourceSpec, b: SourceSpec) -> bool:
+    key = ("kind", "bucket", "base_url", "root", "storage_url")
+    return all(getattr(a, k) == getattr(b, k) for k in key)
+
+
+def _resolve_targets(args: argparse.Namespace) -> tuple[SourceSpec, list[str]]:
+    """One source for every JOBPATH (URLs included) and the bucket paths."""
+    from prowtui.sources.resolve import resolve_target
+
+    spec: SourceSpec | None = None
+    paths = []
+    for job in args.jobs:
+        job_spec, path = resolve_target(args.source, job)
+        if spec is None:
+            spec = job_spec
+        elif not _same_bucket(spec, job_spec):
+            raise UsageError(
+                f"{job!r} is in {job_spec.describe()}, not {spec.describe()}: "
+                "one dataset reads one source"
+            )
+        if not path.strip("/"):
+            raise UsageError(f"{job!r} names no job directory")
+        paths.append(path)
+    assert spec is not None  # argparse requires one JOBPATH
+    return spec, paths
+
+
+def make_engine(args: argparse.Namespace) -> Engine:
+    """In-process, a LocalCluster of --workers, or the cluster at --scheduler / the env."""
+    from prowtui.analysis.dataset.engine import DaskEngine, InProcessEngine
+
+    if args.workers is not None:
+        return DaskEngine(workers=args.workers)
+    scheduler = args.scheduler or os.environ.get(SCHEDULER_ENV, "").strip()
+    if scheduler:
+        return DaskEngine(scheduler=scheduler)
+    return InProcessEngine()
+
+
+def _dataset_main(args: argparse.Namespace) -> int:
+    if args.offline:
+        return usage_error(
+            "--offline: a dataset export does not read the cache (its complete parts are "
+            "what it keeps between runs)",
+            "export",
+        )
+    try:
+        spec, paths = _resolve_targets(args)
+        tables = check_tables(args.tables)
+    except UsageError as exc:
+        return usage_error(str(exc), "export")
+    try:
+        result = _run_dataset(args, spec, paths, tables)
+    except UsageError as exc:
+        return usage_error(str(exc), "export")
+    except ProwtuiError as exc:
+        return fail(str(exc), "export")
+    except KeyboardInterrupt:
+        print(
+            "prowtui: interrupted (complete parts are kept; run again to resume)", file=sys.stderr
+        )
+        return 130
+    print_summary(result)
+    return 0 if result.ok else 1
+
+
+def _run_dataset(
+    args: argparse.Namespace, spec: SourceSpec, paths: list[str], tables: tuple[str, ...]
+) -> DatasetResult:
+    from prowtui.analysis.dataset.export import DatasetOptions, export_dataset
+    from prowtui.config import load_config
+
+    config = load_config()
+    options = DatasetOptions(
+        tables=tables,
+        chunk=args.chunk or DEFAULT_CHUNK,
+        concurrency=args.concurrency or config.concurrency_for(spec.kind),
+        limit=args.limit,
+        overwrite=args.overwrite,
+        source_options={"timeout": config.timeout, "retries": config.retries},
+    )
+    engine = make_engine(args)
+    with DatasetProgressReport() as progress:
+        return export_dataset(
+            spec, paths, args.output, options=options, engine=engine, progress=progress
+        )
+
+
+class DatasetProgressReport:
+    """One progress bar over every chunk: builds fetched of the total, failed chunks.
+
+    A Rich bar on a terminal's stderr, else a plain line every tenth of the way.
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self._bar: Progress | None = None
+        self._task: Any = None
+        self._total = 0
+        self._last_tenth = -1
+
+    def __enter__(self) -> DatasetProgressReport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def start(self, total_builds: int, chunks: int) -> None:
+        self._total = total_builds
+        print(
+            f"prowtui: export: {chunks:,} chunk(s) to write, {total_builds:,} build(s) to fetch",
+            file=self.stream,
+            flush=True,
+        )
+        if not self.stream.isatty() or not chunks:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("export"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("builds · {task.fields[failed]} failed chunk(s)"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(file=self.stream),
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("export", total=total_builds, failed=0)
+
+    def update(self, fetched: int, failed_chunks: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=fetched, failed=failed_chunks)
+            return
+        tenth = (10 * fetched) // self._total if self._total else 10
+        if tenth != self._last_tenth:
+            self._last_tenth = tenth
+            print(
+                f"prowtui: export: {fetched:,}/{self._total:,} builds, "
+                f"{failed_chunks} failed chunk(s)",
+                file=self.stream,
+                flush=True,
+            )
+
+
+def print_summary(result: DatasetResult) -> None:
+    """The run's figures on stdout; failures and unmatched patterns on stderr (inert)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    header = Text(f"dataset of {result.jobs:,} job(s) in ")
+    header.append_text(inert_text(str(result.root)))
+    header.append(f" ({result.engine}, {result.seconds:.1f} s)")
+    console.print(header, soft_wrap=True)
+    table = Table(show_header=False)
+    table.add_column("")
+    table.add_column("", justify="right")
+    table.add_row("parts written", f"{result.parts_written:,}")
+    table.add_row("complete parts kept", f"{result.parts_skipped:,}")
+    table.add_row("builds fetched", f"{result.builds_fetched:,}")
+    table.add_row("builds copied from the parts rewritten", f"{result.builds_copied:,}")
+    table.add_row("builds in complete parts", f"{result.builds_skipped:,}")
+    table.add_row("builds still running (fetched again next run)", f"{result.unfinished:,}")
+    for name, rows in result.rows.items():
+        table.add_row(f"{name} rows written", f"{rows:,}")
+    console.print(table)
+    for pattern in result.unmatched:
+        print(f"prowtui: warning: no job matches {inert(pattern)}", file=sys.stderr)
+    if result.failed_jobs:
+        print(
+            f"prowtui: error: {len(result.failed_jobs)} job(s) could not be listed:",
+            file=sys.stderr,
+        )
+        for path, reason in result.failed_jobs:
+            print(f"  {inert(path)}: {inert(reason)}", file=sys.stderr)
+    if result.failed_chunks:
+        print(
+            f"prowtui: error: {len(result.failed_chunks)} chunk(s) failed "
+            "(the next run tries them again):",
+            file=sys.stderr,
+        )
+        for failed in result.failed_chunks:
+            print(
+                f"  {inert(failed.job)} {inert(failed.part)}: {inert(failed.reason)}",
+                file=sys.stderr,
+            )

@@ -278,7 +278,7 @@ def _user_preset(name: str) -> SourceSpec | None:
 def _local_spec(raw: str, text: str, *, required: bool) -> SourceSpec | None:
     try:
         path = Path(raw).expanduser()
-    except RuntimeError:  # "~name" for a user this machine does not know: a plain name
+    except RuntimeError:  # "~user" for a user that does not exist
         path = Path(raw)
     if path.is_dir():
         return SourceSpec("local", "", root=path.resolve())
@@ -319,7 +319,7 @@ def open_source(spec: SourceSpec, *, offline: bool = False, **options: object) -
     read through the on-disk cache (:class:`~prowtui.sources.cached.CachedSource`) unless the
     config disables it; ``offline`` (or the config's ``offline``) answers from the cache only.
     """
-    remote = _open_backend(spec, **options)
+    remote = open_backend(spec, **options)
     if spec.kind in ("demo", "local"):
         return remote
     from prowtui.cache import open_cache
@@ -335,9 +335,14 @@ def open_source(spec: SourceSpec, *, offline: bool = False, **options: object) -
     return CachedSource(remote, open_cache(config), offline=offline)
 
 
-def _open_backend(spec: SourceSpec, **options: object) -> Source:
-    """The backend for ``spec``; concurrency, timeout and retries from the config unless
-    ``options`` name them."""
+def open_backend(spec: SourceSpec, **options: object) -> Source:
+    """The backend for ``spec`` without the on-disk cache.
+
+    ``concurrency``, ``timeout`` and ``retries`` come from ``options`` and otherwise from the
+    config file (not read when all three are given, so that a process on another machine,
+    such as a Dask worker handed a pickled spec, opens exactly what its client asked for);
+    ``storage_url`` overrides the spec's.
+    """
     if spec.kind == "demo":
         from prowtui.sources.demo import open_demo
 
@@ -348,22 +353,31 @@ def _open_backend(spec: SourceSpec, **options: object) -> Source:
         if spec.root is None:
             raise UsageError("local source without a directory")
         return LocalSource(spec.root, bucket=spec.bucket, kind="local")
-    from prowtui.config import load_config
-
-    config = load_config()
     tuning: dict[str, Any] = {
-        "concurrency": config.concurrency_for(spec.kind),
-        "timeout": config.timeout,
+        k: v for k, v in options.items() if k in ("concurrency", "timeout", "retries")
     }
-    tuning.update({k: v for k, v in options.items() if k in ("concurrency", "timeout")})
+    if len(tuning) < 3:
+        from prowtui.config import load_config
+
+        config = load_config()
+        defaults = {
+            "concurrency": config.concurrency_for(spec.kind),
+            "timeout": config.timeout,
+            "retries": config.retries,
+        }
+        tuning = {**defaults, **tuning}
+    retries = int(tuning.pop("retries"))
     if spec.kind == "gcsweb":
         from prowtui.sources.gcsweb import GcswebSource
         from prowtui.sources.http import RetryPolicy
 
         storage_url = str(options.get("storage_url") or spec.storage_url)
-        retry = RetryPolicy(attempts=config.retries)
         return GcswebSource(
-            str(spec.base_url), spec.bucket, storage_url=storage_url, retry=retry, **tuning
+            str(spec.base_url),
+            spec.bucket,
+            storage_url=storage_url,
+            retry=RetryPolicy(attempts=retries),
+            **tuning,
         )
     if spec.kind == "gcs":
         from prowtui.sources.gcs import GcsSource

@@ -25,6 +25,14 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("space", "expand or collapse"),
         ],
     ),
+    (
+        "triage screen",
+        [
+            ("enter", "a signature's builds and lines"),
+            ("enter", "the builds where a test failed"),
+        ],
+    ),
+    ("triage builds list", [("enter", "open the log at the line / junit")]),
     ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
 
@@ -48,9 +56,12 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     from prowtui.app.screens.goto import GotoScreen
     from prowtui.app.screens.main import MainScreen
     from prowtui.app.screens.stats import StatsScreen
+    from prowtui.app.screens.triage import TriageScreen
+    from prowtui.app.screens.triage_builds import TriageBuildsScreen
     from prowtui.app.widgets.binary_info import BinaryInfo
     from prowtui.app.widgets.bucket_tree import BucketTree
     from prowtui.app.widgets.events_table import EventsView
+    from prowtui.app.widgets.history_strip import HistoryStrip
     from prowtui.app.widgets.log_panel import LogPanel
     from prowtui.app.widgets.log_view import LogView
     from prowtui.app.widgets.metadata_view import MetadataView
@@ -69,6 +80,9 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("metadata preview", list(MetadataView.BINDINGS)),
         ("binary / oversized preview", list(BinaryInfo.BINDINGS)),
         ("stats screen", list(StatsScreen.BINDINGS)),
+        ("triage screen", list(TriageScreen.BINDINGS)),
+        ("triage history strip", list(HistoryStrip.BINDINGS)),
+        ("triage builds list", list(TriageBuildsScreen.BINDINGS)),
         ("export dialog", list(ExportScreen.BINDINGS)),
         ("go-to dialog", list(GotoScreen.BINDINGS)),
         ("copy menu", list(CopyMenu.BINDINGS)),

@@ -14,6 +14,7 @@ from textual.widgets import Header, Tree
 from textual.widgets.tree import TreeNode
 
 from prowtui.app.messages import GotoPath
+from prowtui.app.screens.triage_session import OpenTarget
 from prowtui.app.services import Explorer
 from prowtui.app.widgets.bucket_tree import BucketTree, NodeData
 from prowtui.app.widgets.cells import ellipsize_start
@@ -36,6 +37,9 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "stats", "Stats", id="job.stats"),
         Binding("e", "export", "Export", id="job.export"),
+        # not in the footer (no room at 80 columns with a preview focused): the job's preview
+        # hint, ? and the command palette offer it
+        Binding("t", "triage", "Triage", show=False, id="job.triage"),
         Binding("right", "focus_preview", "Preview", show=False, id="main.focus_preview"),
         Binding("escape", "focus_tree", "Tree", show=False, id="main.focus_tree"),
         # reached from a preview whose own left binding declined (a log at its left edge)
@@ -217,6 +221,27 @@ class MainScreen(Screen[None]):
             from prowtui.app.screens.export import ExportScreen
 
             self.app.push_screen(ExportScreen(self.explorer, job))
+
+    def action_triage(self) -> None:
+        """Open the Triage screen of the job under the cursor (instant when kept)."""
+        from prowtui.app.screens.triage import TriageScreen
+
+        job = None if isinstance(self.app.screen, TriageScreen) else self._require_job()
+        if job is not None:
+            self.app.push_screen(TriageScreen(self.explorer, job))
+
+    def open_target(self, target: OpenTarget) -> None:
+        """Reveal and preview what a Triage drill-down picked (a log at a line, a junit file)."""
+        from prowtui.app.screens.triage_open import open_target
+
+        self.run_worker(
+            open_target(self, target), group="reveal", exclusive=True, exit_on_error=False
+        )
+
+    def cancel_preview_timer(self) -> None:
+        """Drop a pending debounced preview (a deliberate jump previews at once)."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
 
     def describe_status(self) -> Text:
         """A one-line status (source and path) for tests and the header."""

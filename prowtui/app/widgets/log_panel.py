@@ -101,6 +101,8 @@ class LogPanel(Widget):
         self._tail: TailLines | None = None
         self._prefetched = asyncio.Event()
         self._timer: Timer | None = None
+        #: ``(0-based line, highlight)`` waiting for the index to reach that line
+        self._goto: tuple[int, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.view
@@ -137,6 +139,7 @@ class LogPanel(Widget):
         self._info = None
         self._tail = None
         self._prefetched = asyncio.Event()
+        self._goto = None
         self.view.set_index(None)
 
     def _show_index(self, index: LineIndex) -> None:
@@ -151,6 +154,7 @@ class LogPanel(Widget):
         await asyncio.to_thread(index.wait, lines=lines, timeout=0.1)
         if index is self.index:
             self.view.sync()
+            self._apply_goto()
             self._update_status()
 
     async def open_local(self, path: Path) -> None:
@@ -256,6 +260,37 @@ class LogPanel(Widget):
         if self.index is not None:
             self.index.finish()
 
+    # -- go to a line ------------------------------------------------------------------
+    def goto_line(self, number: int, *, highlight: bool = True) -> None:
+        """Show 1-based line ``number`` of the open log, highlighted, as soon as the index
+        reaches it (the last line if the log turns out shorter)."""
+        self._goto = (max(0, number - 1), highlight)
+        self._apply_goto()
+        if self._goto is not None and self._timer is not None and self.index is not None:
+            self._timer.resume()
+
+    def _apply_goto(self) -> None:
+        goto, index = self._goto, self.index
+        if goto is None or index is None:
+            return
+        line, highlight = goto
+        if index.line_count <= line and not index.done:
+            return
+        self._goto = None
+        line = min(line, max(0, index.line_count - 1))
+        if self.view.tail is not None:
+            self.view.leave_tail()
+        self.view.sync()
+        self.view.go_to_line(line, highlight=highlight)
+        # the view may not have its height yet: place the line a third from the top once it has
+        self.call_after_refresh(self._place, line)
+
+    def _place(self, line: int) -> None:
+        view = self.view
+        if view.current_line == line:
+            top = max(0, view.line_to_row(line) - view.size.height // 3)
+            view.scroll_to(y=top, animate=False, immediate=True)
+
     # -- tail window -------------------------------------------------------------------
     @on(LogView.TailWanted)
     def _tail_wanted(self, event: LogView.TailWanted) -> None:
@@ -307,6 +342,7 @@ class LogPanel(Widget):
         if index is None:
             return
         view.sync()
+        self._apply_goto()
         if view.tail is not None and index.done:
             view.leave_tail()
         self._update_status()

@@ -92,6 +92,7 @@ class LogView(ScrollView, can_focus=True):
         "log-view--current",
         "log-view--gap",
         "log-view--marker",
+        "log-view--target",
     }
 
     DEFAULT_CSS = (Path(__file__).with_name("log_view.tcss")).read_text(encoding="utf-8")
@@ -163,6 +164,8 @@ class LogView(ScrollView, can_focus=True):
         self.hits: _Hits | None = None
         self.filter_rows: list[int] | None = None
         self.current_line: int | None = None
+        #: the line someone jumped to with ``go_to_line(..., highlight=True)``, shown full width
+        self.highlight_line: int | None = None
         self.message = ""
         self.searching = False
         #: when the bottom row was first rendered with lines (for the bench)
@@ -185,6 +188,7 @@ class LogView(ScrollView, can_focus=True):
         self.hits = None
         self.filter_rows = None
         self.current_line = None
+        self.highlight_line = None
         self.message = ""
         self._follow_end = False
         self._max_width = 0
@@ -288,6 +292,20 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_layout = None
         self.sync()
 
+    def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        # the scrollbar takes the bottom row: keep the current line above it
+        if shown and self.current_line is not None:
+            self.call_after_refresh(self._keep_current_visible)
+
+    def _keep_current_visible(self) -> None:
+        if self.current_line is None or self.wrap:
+            return
+        row = self.line_to_row(self.current_line)
+        top = int(self.scroll_offset.y)
+        visible = max(1, self.scrollable_content_region.height)
+        if row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
+
     def watch_wrap(self) -> None:
         self._invalidate()
         self.sync()
@@ -307,6 +325,8 @@ class LogView(ScrollView, can_focus=True):
                 text.stylize(hit_style, begin, stop)
         if line == self.current_line and source is self.index:
             text.stylize_before(self.get_component_rich_style("log-view--current"))
+        if line == self.highlight_line and source is self.index:
+            text.stylize(self.get_component_rich_style("log-view--target"))
         return text
 
     def _is_error(self, line: int, data: bytes) -> bool:
@@ -346,11 +366,16 @@ class LogView(ScrollView, can_focus=True):
             strip = rows[y] if y < len(rows) else None
             result = (strip or Strip.blank(width, style)).crop_extend(0, width, style)
         else:
-            strip = self._line_strip(scroll_y + y)
+            row = scroll_y + y
+            strip = self._line_strip(row)
             if strip is None:
                 result = Strip.blank(width, style)
             else:
-                result = strip.crop_extend(scroll_x, scroll_x + width, style)
+                pad = style
+                target = self.highlight_line
+                if target is not None and self.tail is None and self.row_to_line(row) == target:
+                    pad = self.get_component_rich_style("log-view--target")
+                result = strip.crop_extend(scroll_x, scroll_x + width, pad)
         if y == self.size.height - 1 and self.row_count():
             now = perf_counter()
             self.last_paint = (now, self.tail is not None, int(scroll_y))
@@ -399,9 +424,12 @@ class LogView(ScrollView, can_focus=True):
         else:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
-    def go_to_line(self, line: int) -> None:
-        """Mark ``line`` as current and scroll so that it is visible, a third from the top."""
+    def go_to_line(self, line: int, *, highlight: bool = False) -> None:
+        """Mark ``line`` (0-based) as current and scroll so that it is visible, a third from
+        the top; ``highlight`` also paints it across the whole width until another log opens."""
         self.current_line = line
+        if highlight:
+            self.highlight_line = line
         self._invalidate()
         row = self.line_to_row(line)
         top = int(self.scroll_offset.y)

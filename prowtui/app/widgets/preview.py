@@ -182,7 +182,7 @@ class PreviewPane(Vertical):
         hint = Text(inert(data.path or "/"), style="bold")
         hint.append(f"  {len(entries)} entries", "dim")
         if kind == "job":
-            hint.append("  ·  s: stats  e: export", "dim")
+            hint.append("  ·  s: stats  e: export  t: triage", "dim")
         await self._replace(Static(hint, id="preview-hint"), DirListing(entries))
 
     async def _fill_build(self, data: NodeData, entries: list[Entry]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+from prowtui.sources.demo.causes import with_planted_lines
 from prowtui.sources.demo.e2e_text import e2e_output
 from prowtui.sources.demo.events import Event, ci_namespace_events, event_list
 from prowtui.sources.demo.formats import compact_json, iso, tabbed_json, utc_format
@@ -94,6 +95,7 @@ def write_big_job_artifacts(
         test_log = "\n".join(e2e_output(build.rng, build.start + 3000, 40)) + "\n"
         if build.result == "FAILURE":
             test_log += _UPGRADE_FAILURE
+        test_log = with_planted_lines(test_log, build, build.start + 3000)
         _write_test_step(w, build, base + E2E_DIR, "junit/junit_e2e_", test_log, end - 400, limit)
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from xml.sax.saxutils import escape
 
+from prowtui.sources.demo.layout import BIG_JOB
 from prowtui.sources.demo.plan import Build
 
+#: how ci-operator writes a double quote inside an attribute
+_QUOTE = {'"': "&#34;"}
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _OPERATOR_FAILURE = (
     "+ openshift-tests run-upgrade all&#xA;"
@@ -31,7 +35,7 @@ _E2E_TESTS = (
 
 def _testcase(indent: str, name: str, took: str, failure: str | None) -> str:
     """One ``<testcase>``, with a ``<failure>`` child when ``failure`` is given."""
-    opening = f'{indent}<testcase name="{name}" time="{took}">'
+    opening = f'{indent}<testcase name="{escape(name, _QUOTE)}" time="{took}">'
     if failure is None:
         return opening + "</testcase>"
     return f'{opening}\n{indent}  <failure message="">{failure}</failure>\n{indent}</testcase>'
@@ -62,7 +66,8 @@ def junit_operator(build: Build, steps: Iterable[str]) -> bytes:
 
 
 def junit_e2e(build: Build) -> bytes:
-    """The openshift-tests suite: two upgrade tests fail in a failed build."""
+    """The openshift-tests suite: two upgrade tests fail in a failed build; in the big job
+    also the planted flaky and broken tests (:mod:`prowtui.sources.demo.causes`)."""
     rng = random.Random(int(build.build_id) + 13)
     tests = list(_E2E_TESTS)
     failing = set(rng.sample(tests, 2)) if build.result == "FAILURE" else set()
@@ -72,10 +77,35 @@ def junit_e2e(build: Build) -> bytes:
         )
         for name in tests
     ]
+    planted = _planted_cases(build)
+    cases += [_testcase("  ", name, took, failure) for name, took, failure in planted]
+    failures = len(failing) + sum(1 for _name, _took, failure in planted if failure)
     return (
         f"{_XML_HEAD}"
-        f'<testsuite name="openshift-tests" tests="{len(tests)}" skipped="0" '
-        f'failures="{len(failing)}" time="{rng.uniform(3000, 6000):.3f}">\n'
+        f'<testsuite name="openshift-tests" tests="{len(cases)}" skipped="0" '
+        f'failures="{failures}" time="{rng.uniform(3000, 6000):.3f}">\n'
         + "\n".join(cases)
         + "\n</testsuite>\n"
     ).encode()
+
+
+def _planted_cases(build: Build) -> list[tuple[str, str, str | None]]:
+    """(name, time, failure) of the flaky and the broken test in a big-job build."""
+    if build.job != BIG_JOB:
+        return []
+    from prowtui.sources.demo.causes import (
+        BROKEN_TEST,
+        FLAKY_TEST,
+        broken_message,
+        flaky_message,
+    )
+
+    rng = random.Random(int(build.build_id) + 53)
+    cases: list[tuple[str, str, str | None]] = []
+    if build.flaky:
+        cases.append((FLAKY_TEST, f"{rng.uniform(60, 300):.3f}", escape(flaky_message(build))))
+    if build.flaky != "fail":
+        cases.append((FLAKY_TEST, f"{rng.uniform(1, 30):.3f}", None))
+    broken = escape(broken_message(build)) if build.broken else None
+    cases.append((BROKEN_TEST, f"{rng.uniform(1, 120):.3f}", broken))
+    return cases

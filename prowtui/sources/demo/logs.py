@@ -194,17 +194,36 @@ def _log_setup(log: LogLines, build: Build, t: float, stamp: str) -> float:
     return t
 
 
+_FAILING_STEPS = ("ipi-install-install-stableinitial", "openshift-e2e-test", "openshift-e2e-test")
+
+
+def _choose_failing_step(build: Build, rng: random.Random) -> str:
+    """The step a failed build fails at (one draw from ``rng`` when the build failed)."""
+    if build.result != "FAILURE":
+        return ""
+    step = rng.choice(_FAILING_STEPS)
+    return "openshift-e2e-test" if build.log_kind in ("big", "huge") else step
+
+
+def peek_failing_step(build: Build) -> str:
+    """The step :func:`ci_operator_log` will make ``build`` fail at ("" if none), drawn from
+    a copy of the build's generator so the plan can know it without changing any draw."""
+    if build.log_kind not in ("normal", "big", "huge"):
+        return ""
+    rng = random.Random()
+    rng.setstate(build.rng.getstate())
+    rng.random()  # the first line's time
+    hex_digits(rng, 7)  # the ci-operator version
+    return _choose_failing_step(build, rng)
+
+
 def _log_test_steps(log: LogLines, build: Build, t: float) -> tuple[bytes, bytes]:
     """The multi-stage test's steps, up to the failing or interrupted one, and the summary."""
     rng = build.rng
     log.info(t, f"Running multi-stage test {build.test}")
-    failing_step = ""
-    if build.result == "FAILURE":
-        failing_step = rng.choice(
-            ("ipi-install-install-stableinitial", "openshift-e2e-test", "openshift-e2e-test")
-        )
-        if build.log_kind in ("big", "huge"):
-            failing_step = "openshift-e2e-test"
+    failing_step = _choose_failing_step(build, rng)
+    if build.failing_step and failing_step != build.failing_step:
+        raise AssertionError(f"{build.build_id}: planned {build.failing_step}, drew {failing_step}")
     aborted_at = rng.randint(5, 9) if build.result == "ABORTED" else None
     for index, (step, seconds) in enumerate(E2E_STEPS):
         if aborted_at is not None and index == aborted_at:

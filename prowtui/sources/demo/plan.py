@@ -82,6 +82,13 @@ class Build:
     namespace: str = ""
     duration: float = 0.0
     refs: dict[str, object] = field(default_factory=dict)
+    # ground truth for triage (prowtui.sources.demo.causes): the step the build fails at,
+    # the planted cause and noise in its logs, how the flaky and the broken test fare in it
+    failing_step: str = ""
+    cause: str = ""
+    noise: tuple[str, ...] = ()
+    flaky: str = ""  # "" | "fail" (failed) | "retry" (failed, then passed on a retry)
+    broken: bool = False
 
     @property
     def end(self) -> float:
@@ -141,6 +148,9 @@ def big_job_plan(small: bool) -> list[Build]:
     pending = _new_build(BIG_JOB, pending_id, pending_ms, "C", None, None)
     pending.podinfo = False
     builds.append(pending)
+    from prowtui.sources.demo.causes import plant
+
+    plant(builds)
     return builds
 
 
