@@ -3,6 +3,7 @@ cancellable), the log-scaled size histogram, and the builds that could not be re
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from prowtui.analysis.size_histogram import build_log_histogram
@@ -47,12 +48,27 @@ async def test_c_measures_chars_words_lines_as_the_command_does() -> None:
         assert f"{lines_mean:,.0f}" in shown
 
 
-async def test_escape_cancels_the_measures_and_keeps_the_byte_stats() -> None:
-    app = ProwtuiApp(Explorer(open_demo(), None, BIG_JOB_DIR))
+class GatedSource(LocalSource):
+    """Streams no log until :attr:`gate` opens: the text measures are surely under way."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, bucket="test-bucket")
+        self.gate = asyncio.Event()
+
+    async def stream(self, path: str, chunk_size: int = 1 << 20):  # type: ignore[override]
+        await self.gate.wait()
+        async for chunk in super().stream(path, chunk_size):
+            yield chunk
+
+
+async def test_escape_cancels_the_measures_and_keeps_the_byte_stats(tmp_path: Path) -> None:
+    source = GatedSource(make_bucket(tmp_path))
+    app = ProwtuiApp(Explorer(source, None, JOB))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_stats(app, pilot)
         doc = dict(screen.doc)
         await pilot.press("c")
+        assert screen.state == "measuring"  # at once, before the worker runs
         await pilot.pause(0.05)
         assert screen.state == "measuring"
         await pilot.press("escape")

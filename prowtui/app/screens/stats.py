@@ -61,7 +61,7 @@ class StatsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = inert(self.explorer.title())
         self.on_resize()
-        self.compute()
+        self._start(content=False)
 
     def on_resize(self) -> None:
         room = self.size.width - 13 - len(self.title or "")
@@ -83,14 +83,20 @@ class StatsScreen(Screen[None]):
         keys = "esc back  r recompute" + ("" if "build_log" in (self.doc or {}) else "  c content")
         self._status(f"{builds} builds{note}  ·  {keys}", "red" if self.failures else "")
 
+    def _start(self, *, content: bool) -> None:
+        """Enter the running (or measuring) state at once, so a key pressed before the worker
+        starts already sees it, then start the computation."""
+        previous = self.state
+        self.state = "measuring" if content else "running"
+        self.compute(content, previous)
+
     @work(exclusive=True, group="stats", exit_on_error=False)
-    async def compute(self, content: bool = False) -> None:
-        """Run ``job_stats`` over the job (``content``: reading every build log) and show it."""
+    async def compute(self, content: bool, previous: str) -> None:
+        """Run ``job_stats`` over the job (``content``: reading every build log) and show it;
+        ``previous`` is the state to return to when the text measures fail."""
         from prowtui.analysis.size_histogram import build_log_histogram
         from prowtui.analysis.stats import job_stats
 
-        previous = self.state
-        self.state = "measuring" if content else "running"
         progress = self.query_one(ProgressBar)
         progress.display = True
         progress.update(total=None, progress=0)
@@ -126,12 +132,12 @@ class StatsScreen(Screen[None]):
     def action_recompute(self) -> None:
         """Crawl the job again (without the text measures)."""
         if self.state not in ("running", "measuring"):
-            self.compute()
+            self._start(content=False)
 
     def action_content(self) -> None:
         """Read every build log and show its chars, words and lines beside its bytes."""
         if self.state not in ("running", "measuring"):
-            self.compute(content=True)
+            self._start(content=True)
 
     def action_close(self) -> None:
         """Cancel the text measures (keeping the byte statistics), else cancel a running
