@@ -42,15 +42,21 @@ def _wait_for(session: str, text: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{text!r} never appeared; last screen:\n{screen}")
 
 
-def _start(args: str, width: int = 120, height: int = 40) -> str:
+def _start(args: str, width: int = 120, height: int = 40, prefix: str = "prowtui-test") -> str:
     """Run ``prowtui ARGS`` in a new detached tmux session; its name."""
-    session = f"prowtui-test-{uuid.uuid4().hex[:8]}"
+    session = f"{prefix}-{uuid.uuid4().hex[:8]}"
     env_prefix = " ".join(
         f"{name}={shlex.quote(os.environ[name])}"
         for name in ("PROWTUI_CONFIG", "PROWTUI_CACHE_DIR", "PROWTUI_DEMO_DIR")
         if name in os.environ
     )
-    command = f"cd {REPO} && {env_prefix} {shlex.quote(sys.executable)} -m prowtui {args}"
+    # ``env -u``: GNU readline, once imported into the test process (pytest does), exports
+    # COLUMNS=80 LINES=24 to child processes when stdout is no terminal, and Textual would
+    # size itself by them instead of by the tmux window
+    command = (
+        f"cd {REPO} && env -u COLUMNS -u LINES {env_prefix} "
+        f"{shlex.quote(sys.executable)} -m prowtui {args}"
+    )
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command],
         check=True,

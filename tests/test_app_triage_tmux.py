@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import time
-import uuid
 
 import pytest
 
 from prowtui.app.widgets.history_strip import cause_colors
 from prowtui.safetext import inert
 from prowtui.sources.demo import BIG_JOB_DIR
-from tests.conftest import REPO
-from tests.test_app_tmux import _capture, _wait_for
+from tests.test_app_tmux import _capture, _start, _wait_for
 from tests.test_app_triage_support import demo_report
 
 pytestmark = [
@@ -49,17 +45,7 @@ def test_triage_in_a_real_terminal_jumps_into_the_log_line() -> None:
     signature = report.signatures[row]
     newest = max(signature.occurrences, key=lambda e: int(e.build_id))
 
-    session = f"prowtui-triage-{uuid.uuid4().hex[:8]}"
-    env_prefix = " ".join(
-        f"{name}={os.environ[name]}"
-        for name in ("PROWTUI_CONFIG", "PROWTUI_CACHE_DIR", "PROWTUI_DEMO_DIR")
-        if name in os.environ
-    )
-    command = f"cd {REPO} && {env_prefix} {sys.executable} -m prowtui --source demo {BIG_JOB_DIR}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command],
-        check=True,
-    )
+    session = _start(f"--source demo {BIG_JOB_DIR}", prefix="prowtui-triage")
     try:
         _wait_for(session, report.history[0].build_id)
         _wait_for(session, "Stats")  # the footer has the job keys
