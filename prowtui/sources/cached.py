@@ -557,7 +557,13 @@ class CachedSource:
 
 
 def _encode_entries(entries: list[Entry]) -> bytes:
-    return json.dumps([_entry_to_row(e) for e in entries]).encode()
+    """The cache form of a listing (the rows of :func:`_entry_to_row`, inline: every listing
+    of a cold crawl is encoded)."""
+    rows = [
+        [e.name, e.path, e.is_dir, e.size, None if e.updated is None else e.updated.isoformat()]
+        for e in entries
+    ]
+    return json.dumps(rows).encode()
 
 
 def _decode_entries(payload: bytes) -> list[Entry]:
