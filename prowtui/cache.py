@@ -71,8 +71,9 @@ ACCESS_FLUSH_ENTRIES = 1024
 ACCESS_FLUSH_SECONDS = 5.0
 #: the background writer writes at most this many entries in one transaction ...
 BATCH_MAX = 512
-#: ... every this many seconds (or at once for a flush)
-BATCH_LINGER_SECONDS = 0.2
+#: ... every this many seconds (or at once for a flush): a transaction costs about a
+#: millisecond beside some 25 us a row, so a crawl's answers go in a few big ones
+BATCH_LINGER_SECONDS = 1.0
 #: an idle writer thread exits after this long (a new put starts another)
 WRITER_IDLE_SECONDS = 2.0
 _SELECT = (
@@ -323,20 +324,31 @@ class Cache:
     ) -> tuple[Hit | None, Hit | None]:
         """``(hit for key, None)``, else ``(None, hit for fallback or None)``: both looked up
         with one SQLite query (a cold crawl asks for an answer and its "missing" marker)."""
+        hit, missing, _ = await self.alookup(key, fallback, allow_stale=allow_stale, load=load)
+        return hit, missing
+
+    async def alookup(
+        self, key: str, fallback: str, *, allow_stale: bool = False, load: int = 0
+    ) -> tuple[Hit | None, Hit | None, bool]:
+        """:meth:`aget_either` and whether anything at all is stored under either key (stale,
+        damaged or queued entries included): False means neither was ever stored, or both
+        were evicted or deleted since."""
         store = self._store
         if store is None:
-            return None, None
+            return None, None, False
         rows: _Rows | None = None
         if key not in self._pending and fallback not in self._pending:
             try:
                 query = (key, key + _DATA_SUFFIX, fallback, time.time())
                 rows = store._sql(_SELECT_EITHER, query).fetchall()
             except STORE_ERRORS:
-                return None, None
+                return None, None, True
+            if not rows:  # the usual answer in a cold crawl: nothing more to look at
+                return None, None, False
         hit = await self.aget(key, allow_stale=allow_stale, load=load, _rows=rows)
         if hit is not None:
-            return hit, None
-        return None, await self.aget(fallback, allow_stale=allow_stale, _rows=rows)
+            return hit, None, True
+        return None, await self.aget(fallback, allow_stale=allow_stale, _rows=rows), True
 
     def _find(self, key: str, allow_stale: bool, rows: _Rows | None = None) -> _Found | None:
         """The record under ``key`` and the path of its data file: one SQLite point query
@@ -779,8 +791,13 @@ def _store_records(store: diskcache.Cache, writes: list[_Write]) -> None:
             store.delete(key)
 
 
+#: the header's JSON, compact (one encoder for every record: ``json.dumps`` with options
+#: would build another each time)
+_encode_header = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _record(header: dict[str, Any], payload: bytes) -> bytes:
-    return _MAGIC + json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+    return b"".join((_MAGIC, _encode_header(header).encode(), b"\n", payload))
 
 
 def _parse_record(record: object) -> tuple[dict[str, Any], bytes | None] | None:

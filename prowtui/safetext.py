@@ -10,8 +10,10 @@ never interpreted because display code builds ``rich.text.Text`` objects from pl
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+if TYPE_CHECKING:  # Rich is imported by inert_text, not here: plain commands never need it
+    from rich.text import Text
 
 # C0 controls except tab/newline, DEL, C1 controls, bidi embedding/override/isolate marks,
 # zero-width and line/paragraph separators that can reorder or hide text.
@@ -42,4 +44,6 @@ def inert(value: object, *, keep_newlines: bool = False) -> str:
 
 def inert_text(value: object, style: str = "", *, keep_newlines: bool = False) -> Text:
     """A Rich ``Text`` of the inert form of ``value``; markup-like content stays literal."""
+    from rich.text import Text
+
     return Text(inert(value, keep_newlines=keep_newlines), style=style)

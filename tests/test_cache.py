@@ -455,3 +455,57 @@ async def test_second_look_through_gcsweb_makes_no_request(
     clock.now += 7 * 24 * 3600
     assert await look() == cold
     assert server.request_count == 0
+
+
+class CountingCache(Cache):
+    """A cache that counts the lookups a caching source makes (one SQLite query each)."""
+
+    lookups: int = 0
+
+    async def alookup(self, key: str, fallback: str, **kwargs):  # type: ignore[no-untyped-def]
+        self.lookups += 1
+        return await super().alookup(key, fallback, **kwargs)
+
+
+async def test_a_cold_crawl_asks_the_cache_only_for_what_it_may_hold(
+    bucket: Path, tmp_path: Path, clock: Clock
+):
+    cache = CountingCache(tmp_path / "store", max_size_mb=64, ttl_seconds=300, clock=clock)
+    backend = Counting(LocalSource(bucket))
+    source = CachedSource(backend, cache)
+    job = await source.list("logs/job/")
+    for build in (e.path for e in job if e.is_dir):
+        await source.list(build)
+        await source.read(build + "started.json")
+        await source.list(build + "artifacts/")
+    # only the job listing was looked up: everything below it was new to the cache
+    assert cache.lookups == 1 and len(backend.calls) == 7
+    # asked again in this run, from the cache: looked up, not fetched
+    assert await source.read("logs/job/1/started.json") == b"{}"
+    assert cache.lookups == 2 and len(backend.calls) == 7
+    await source.aclose()
+
+    # a later run finds the job listing stored: every path is looked up, finished build 1
+    # answers from the cache, the pending build 2 (kept for the TTL) too
+    cache = CountingCache(tmp_path / "store", max_size_mb=64, ttl_seconds=300, clock=clock)
+    again = CachedSource(Counting(LocalSource(bucket)), cache)
+    assert await again.list("logs/job/") == job
+    assert await again.list("logs/job/1/") == await source.list("logs/job/1/")
+    assert cache.lookups == 2 and again.inner.calls == []
+    await again.aclose()
+
+
+async def test_a_child_stored_by_another_route_still_answers_the_same(
+    bucket: Path, tmp_path: Path, clock: Clock
+):
+    """Another process listed build 1 on its own; this one then lists the job, new to the
+    cache, and fetches build 1 again (once) rather than looking it up: the same answer."""
+    other, _ = make(bucket, tmp_path / "store", clock)
+    first = await other.list("logs/job/1/")
+    await other.aclose()
+    source, backend = make(bucket, tmp_path / "store", clock)
+    await source.list("logs/job/")
+    assert await source.list("logs/job/1/") == first
+    assert await source.list("logs/job/1/") == first
+    assert backend.calls == [("list", "logs/job/"), ("list", "logs/job/1/")]
+    await source.aclose()

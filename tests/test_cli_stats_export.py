@@ -153,3 +153,27 @@ def test_help_imports_no_heavy_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_warm_stats_run_imports_no_http_client_or_numpy(
+    tree: Path, gcsweb_server_factory: GcswebServerFactory, tmp_path: Path
+) -> None:
+    """A run answered wholly from the cache needs no HTTP client: aiohttp (and numpy, which
+    stats does not use) would cost a fresh process a few tenths of a second to import."""
+    server = gcsweb_server_factory(tree, bucket="hand-bucket")
+    code = (
+        "import sys; from prowtui.cli import main; "
+        f"code = main(['stats', '--json', '{server.base_url}/gcs/hand-bucket/{JOB}']); "
+        "heavy = {'aiohttp', 'numpy', 'pandas', 'rich'}; "
+        "print(code, sorted(heavy & {name.split('.')[0] for name in sys.modules}), "
+        "file=sys.stderr)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PROWTUI_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        for _ in ("cold", "warm")
+    ]
+    cold, warm = (run.stderr.strip().splitlines()[-1] for run in runs)
+    assert cold == "0 ['aiohttp']", runs[0].stderr
+    assert warm == "0 []", runs[1].stderr
+    assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)

@@ -5,9 +5,10 @@ Build-log sizes span five orders of magnitude (a 186 B log of a build that never
 30 MB log of one that looped), so equal-width bins put nearly every build in the first one.
 Bins here are powers of four bytes (``1.0 KiB – 4.0 KiB``, ``4.0 KiB – 16.0 KiB``, ...), every
 bin from the smallest size's to the largest's (empty ones too, so the shape stays honest), and
-empty (0 B) logs get a bin of their own. The 99th percentile is numpy's linear interpolation,
-as ``describe()`` computes its quartiles; the builds strictly above it are listed, biggest
-first, and counted in their bins. Pure: the CLI and the stats screen only render the result.
+empty (0 B) logs get a bin of their own. The 99th percentile is numpy's linear interpolation
+(:func:`prowtui.analysis.describe.percentile`, as ``describe()`` computes its quartiles); the
+builds strictly above it are listed, biggest first, and counted in their bins. Pure: the CLI
+and the stats screen only render the result.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-
+from prowtui.analysis.describe import percentile as linear_percentile
 from prowtui.units import human_size
 
 #: each bin is this many times wider than the one before
@@ -85,8 +85,7 @@ def size_histogram(
     pairs = [(str(name), max(0, int(size))) for name, size in items]
     if not pairs:
         return SizeHistogram((), None, (), percentile)
-    sizes = np.fromiter((size for _, size in pairs), dtype=np.float64, count=len(pairs))
-    threshold = float(np.percentile(sizes, percentile))
+    threshold = linear_percentile(sorted(float(size) for _, size in pairs), percentile)
     beyond = sorted(
         ((name, size) for name, size in pairs if size > threshold),
         key=lambda pair: (-pair[1], pair[0]),

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
 
 from prowtui.errors import ProwtuiError
 from prowtui.safetext import inert
@@ -46,12 +49,23 @@ def usage_error(message: str, command: str = "") -> int:
     return 2
 
 
+def _loop_factory() -> Callable[[], AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (its loop costs a request about a quarter
+    less CPU than asyncio's), else None: asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run(main: Callable[[], Awaitable[T]]) -> T | int:
     """Run an async command body; turn project errors into exit 1 and Ctrl-C into 130."""
     import asyncio
 
     try:
-        return asyncio.run(main())
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(main())
     except ProwtuiError as exc:
         return fail(str(exc))
     except KeyboardInterrupt:

@@ -8,6 +8,13 @@ in it is fetched, so a log read while the build ran is never kept forever. Missi
 remembered the same way. When the server is unreachable, or in offline mode, stale entries
 still answer; offline, a path never fetched raises :class:`NotCached`.
 
+A cold crawl does not ask the cache for what cannot be there: the children of a directory
+whose listing was stored nowhere in the cache (not even stale, nor as missing) and was just
+fetched are fetched without a lookup, once each (see :meth:`CachedSource._take_new`). A
+lookup answers no question a fetch does not answer better, so skipping one never changes an
+answer; it can only cost a request where another process stored that child by another route
+meanwhile (listing the build on its own, say), which is then fetched and stored again.
+
 Answers fetched from the inner source are handed to the cache's background writer
 (:meth:`~prowtui.cache.Cache.put_later`): the request path never waits for SQLite, and a
 crawl's answers are written many to a transaction. Small streamed objects are kept the same
@@ -43,6 +50,8 @@ COMPOSE_MAX = 8
 STREAM_LOAD_BYTES = 16 << 20
 #: ``load`` for answers returned whole (listings, metadata, whole reads)
 _WHOLE = sys.maxsize
+#: paths remembered as new to the cache at most (past this the memory is dropped: lookups)
+NEW_PATHS_MAX = 200_000
 
 _SEP = "\x1f"
 
@@ -132,6 +141,10 @@ class CachedSource:
         #: build dir -> when a walk last saw it without ``finished.json``
         self._running: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        #: children of listings that were new to the cache, not yet asked for (see _take_new)
+        self._new_paths: set[str] = set()
+        #: every path asked for through this wrapper (never presumed new afterwards)
+        self._asked: set[str] = set()
         if callable(getattr(inner, "walk", None)):
             # only a backend with a recursive listing (GCS) offers ``walk`` through the cache;
             # others keep the one-level listings of ``prowtui.sources.walk``, which are cached
@@ -191,16 +204,49 @@ class CachedSource:
     async def _lookup(self, key: str, path: str, *, load: int = _WHOLE) -> Hit | None:
         """A cached answer (stale ones too when offline); a remembered miss raises NotFound.
         File payloads up to ``load`` bytes come back in memory (read and verified once)."""
-        hit, missing = await self.cache.aget_either(
+        hit, _ = await self._lookup_stored(key, path, load=load)
+        return hit
+
+    async def _lookup_stored(
+        self, key: str, path: str, *, load: int = _WHOLE
+    ) -> tuple[Hit | None, bool]:
+        """:meth:`_lookup`, and whether anything is stored under ``key`` or its missing marker
+        (False: the cache has never heard of the path, or has forgotten it)."""
+        hit, missing, stored = await self.cache.alookup(
             key, "nf" + key, allow_stale=self.offline, load=load
         )
         if hit is not None:
-            return hit
+            return hit, True
         if missing is not None:
             raise NotFound(missing.read().decode(errors="replace") or f"{path}: no such path", path)
         if self.offline:
             raise self._not_cached(path)
-        return None
+        return None, stored
+
+    def _take_new(self, path: str) -> bool:
+        """True, once, for a path listed by a directory that was new to the cache: a lookup
+        would miss unless another process stored the path by another route since (then the
+        path is fetched again, which answers the same)."""
+        if path not in self._new_paths:
+            self._asked.add(path)
+            return False
+        self._new_paths.discard(path)
+        self._asked.add(path)
+        return not self.offline
+
+    async def _lookup_unless_new(self, key: str, path: str, *, load: int) -> Hit | None:
+        """:meth:`_lookup`, skipped for a path new to the cache (see :meth:`_take_new`)."""
+        return None if self._take_new(path) else await self._lookup(key, path, load=load)
+
+    def _note_new(self, entries: list[Entry]) -> None:
+        """The children of a listing that was new to the cache are new too, unless this
+        process asked for them already (before it listed their directory)."""
+        if len(self._asked) + len(self._new_paths) > NEW_PATHS_MAX:
+            self._asked.clear()  # forget every presumption: lookups again, nothing else
+            self._new_paths.clear()
+            return
+        asked = self._asked
+        self._new_paths.update(entry.path for entry in entries if entry.path not in asked)
 
     async def _cached_call(
         self,
@@ -208,23 +254,29 @@ class CachedSource:
         path: str,
         fetch: Callable[[], Awaitable[bytes]],
         ttl: Callable[[bytes], Awaitable[float | None]],
-    ) -> bytes:
-        """Answer ``key`` from the cache, else fetch, store with ``ttl(payload)`` and return.
+        *,
+        new: bool = False,
+    ) -> tuple[bytes, bool]:
+        """Answer ``key`` from the cache, else fetch, store with ``ttl(payload)`` and return;
+        with whether the answer was fetched for a path the cache held nothing for. ``new``
+        skips the lookup (see :meth:`_take_new`).
 
         A missing path is remembered as such (``NotFound`` is raised again from the cache);
         when the server is unreachable a stale entry answers.
         """
-        hit = await self._lookup(key, path)
-        if hit is not None:
-            return hit.read()
+        stored = False
+        if not new:
+            hit, stored = await self._lookup_stored(key, path)
+            if hit is not None:
+                return hit.read(), False
         contended = key in self._locks  # another task of this process is fetching it
         lock = self._lock(key)
         try:
             async with lock:
                 if contended:
-                    hit = await self._lookup(key, path)
+                    hit, stored = await self._lookup_stored(key, path)
                     if hit is not None:
-                        return hit.read()
+                        return hit.read(), False
                 try:
                     payload = await fetch()
                 except NotFound as exc:
@@ -235,7 +287,7 @@ class CachedSource:
                     stale = await self.cache.aget(key, allow_stale=True, load=_WHOLE)
                     if stale is None:
                         raise
-                    return stale.read()
+                    return stale.read(), False
                 keep = await ttl(payload)
                 # kept, and no longer remembered as missing, by the background writer (a
                 # payload big enough for a file of its own is written in a worker thread)
@@ -246,7 +298,7 @@ class CachedSource:
                     )
                 else:
                     self.cache.put_later(key, payload, ttl=keep, forget=forget)
-                return payload
+                return payload, not stored
         finally:
             if not lock.locked():
                 self._locks.pop(key, None)
@@ -269,9 +321,12 @@ class CachedSource:
                 return None if b'"finished.json"' in payload else self.cache.ttl_seconds
             return await self._ttl_for(prefix)
 
-        payload = await self._cached_call(self.key("ls", prefix), prefix, fetch, ttl)
+        key = self.key("ls", prefix)
+        payload, new = await self._cached_call(key, prefix, fetch, ttl, new=self._take_new(prefix))
         # what was just fetched is used as is, not decoded again from its cache form
         entries = fetched if fetched is not None else _decode_entries(payload)
+        if new:
+            self._note_new(entries)
         if build_dir_of(prefix) == prefix:
             # the finished-build decision is made once per build directory and run
             if any(e.name == "finished.json" for e in entries):
@@ -393,9 +448,14 @@ class CachedSource:
             async def fetch_whole() -> bytes:
                 return await self.inner.read(path)
 
-            return await self._cached_call(whole_key, path, fetch_whole, _constant(ttl))
+            new = self._take_new(path)
+            payload, _ = await self._cached_call(
+                whole_key, path, fetch_whole, _constant(ttl), new=new
+            )
+            return payload
         # a range is cut from the cached file: checksummed once per run, never loaded whole
-        hit = await self.cache.aget(whole_key, allow_stale=self.offline)
+        new = self._take_new(path)
+        hit = None if new else await self.cache.aget(whole_key, allow_stale=self.offline)
         if hit is not None:
             return _slice_hit(hit, start, end)
         ttl = await self._ttl_before_fetch(path)
@@ -404,7 +464,8 @@ class CachedSource:
             return await self.inner.read(path, start, end)
 
         range_key = self.key(f"range:{start}:{end}", path)
-        return await self._cached_call(range_key, path, fetch_range, _constant(ttl))
+        payload, _ = await self._cached_call(range_key, path, fetch_range, _constant(ttl), new=new)
+        return payload
 
     async def _ttl_before_fetch(self, path: str) -> float | None:
         """The TTL decided before fetching (offline nothing is stored, so skip the lookup)."""
@@ -417,13 +478,14 @@ class CachedSource:
         async def fetch() -> bytes:
             return json.dumps(_info_to_json(await self.inner.stat(path))).encode()
 
-        payload = await self._cached_call(self.key("stat", path), path, fetch, _constant(ttl))
+        key, new = self.key("stat", path), self._take_new(path)
+        payload, _ = await self._cached_call(key, path, fetch, _constant(ttl), new=new)
         return _info_from_json(json.loads(payload))
 
     async def stream(self, path: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         """Chunks from the cached copy, or from the server while a copy is written to the
         cache (kept only when the stream completes)."""
-        hit = await self._lookup(self.key("obj", path), path, load=STREAM_LOAD_BYTES)
+        hit = await self._lookup_unless_new(self.key("obj", path), path, load=STREAM_LOAD_BYTES)
         if hit is not None:
             for chunk in hit.chunks(chunk_size):
                 yield chunk
@@ -457,7 +519,7 @@ class CachedSource:
         """Chunks of ``path`` without keeping a copy: the cached one when there is one, else
         the server's, for a caller that hands the complete download to :meth:`store_file`
         (the log view). Offline, an uncached path raises ``NotCached``."""
-        hit = await self._lookup(self.key("obj", path), path, load=STREAM_LOAD_BYTES)
+        hit = await self._lookup_unless_new(self.key("obj", path), path, load=STREAM_LOAD_BYTES)
         if hit is not None:
             for chunk in hit.chunks(chunk_size):
                 yield chunk
@@ -495,7 +557,13 @@ class CachedSource:
 
 
 def _encode_entries(entries: list[Entry]) -> bytes:
-    return json.dumps([_entry_to_row(e) for e in entries]).encode()
+    """The cache form of a listing (the rows of :func:`_entry_to_row`, inline: every listing
+    of a cold crawl is encoded)."""
+    rows = [
+        [e.name, e.path, e.is_dir, e.size, None if e.updated is None else e.updated.isoformat()]
+        for e in entries
+    ]
+    return json.dumps(rows).encode()
 
 
 def _decode_entries(payload: bytes) -> list[Entry]:

@@ -76,7 +76,7 @@ _BETWEEN_ROWS = re.compile(
     rf'|<a href="(?P<next>[^"<>&]*)"{_WS} class="pure-button next-button">[^<>&]*</a>)*'
 )
 #: bytes libxml2 may drop or rewrite: pages holding any go to lxml (as do U+FFFE, U+FFFF)
-_CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
 
 _lxml_parser = None
 
@@ -146,38 +146,43 @@ def _clean_name(text: str) -> str:
     return text[1:] if text.startswith(" ") else text
 
 
-def _href_generation(href: str) -> Generation:
-    if href.startswith(("http://", "https://")):
-        return "legacy"
-    if href.startswith("/gcs/") or href.startswith("/s3/"):
-        return "modern"
-    return "unknown"
-
-
 #: one grid row as both parsers see it: link text, href, icon src, size and modified text
 _Row = tuple[str, str, str | None, str, str]
 
 
 def _page(rows: list[_Row], next_href: str | None, heading: str | None, prefix: str) -> ListingPage:
-    """Entries, generation and next-page link from the rows of a page (shared by both parsers)."""
-    raw: list[tuple[str, bool, str, str]] = []  # name, is_dir, size text, modified text
+    """Entries, generation and next-page link from the rows of a page (shared by both parsers);
+    one pass, every page of a crawl comes through here."""
+    entries: list[Entry] = []
+    append = entries.append
     modern = legacy = 0
     for link_text, href, icon_src, size_text, modified_text in rows:
         name = _clean_name(link_text)
-        if name in ("..", "../"):
+        if name == ".." or name == "../":
             if not prefix and href.rstrip("/") == "/gcs":
                 legacy += 1  # legacy keeps a `..` row at the bucket root
             continue
         if name.strip("/") in ("", ".", ".."):
             continue
-        is_dir = name.endswith("/") or (isinstance(icon_src, str) and icon_src.endswith("dir.png"))
-        if not is_dir:
-            kind = _href_generation(href)
-            if kind == "modern":
-                modern += 1
-            elif kind == "legacy":
+        if name[-1] == "/":
+            append(Entry(name, prefix + name, True, None, None))
+        elif isinstance(icon_src, str) and icon_src.endswith("dir.png"):
+            name += "/"
+            append(Entry(name, prefix + name, True, None, None))
+        else:
+            if href.startswith(("http://", "https://")):
                 legacy += 1
-        raw.append((name, is_dir, size_text, modified_text))
+            elif href.startswith(("/gcs/", "/s3/")):
+                modern += 1
+            append(
+                Entry(
+                    name,
+                    prefix + name,
+                    False,
+                    _parse_size(size_text),
+                    parse_modified(modified_text),
+                )
+            )
     if next_href is not None and next_href.strip():
         legacy += 1
         next_href = next_href.strip()
@@ -188,15 +193,6 @@ def _page(rows: list[_Row], next_href: str | None, heading: str | None, prefix: 
         generation = "modern"
     elif legacy > modern:
         generation = "legacy"
-
-    entries = []
-    for name, is_dir, size_text, modified_text in raw:
-        if is_dir:
-            dir_name = name if name.endswith("/") else name + "/"
-            entries.append(Entry(dir_name, prefix + dir_name, True, None, None))
-        else:
-            updated = parse_modified(modified_text)
-            entries.append(Entry(name, prefix + name, False, _parse_size(size_text), updated))
     return ListingPage(entries, next_href, generation, heading)
 
 
@@ -204,32 +200,30 @@ def _scan(html: str, data: bytes, prefix: str) -> ListingPage | None:
     """A page exactly as gcsweb's templates print it, read with regular expressions; None
     for anything else (which then goes to lxml)."""
     head = _HEAD.match(html)
-    if head is None or _CONTROL.search(data) is not None or "\ufffe" in html or "\uffff" in html:
+    if (
+        head is None
+        or len(data.translate(None, _CONTROL_BYTES)) != len(data)
+        or "\ufffe" in html
+        or "\uffff" in html
+    ):
         return None
     start = head.end()
     end = html.find("</ul>", start)
     if end < 0:
         return None
-    rows: list[_Row] = []
+    # rows and what stands between them, alternately: [gap, 5 row fields, gap, ..., gap]
+    parts = _ROW.split(html[start:end])
     next_href: str | None = None
-    between = _BETWEEN_ROWS.fullmatch
-    pos = start
-    for match in _ROW.finditer(html, start, end):
-        if match.start() != pos:  # something between two rows: only what the template prints
-            gap = between(html, pos, match.start())
-            if gap is None:
+    for gap in parts[::6]:
+        if gap.strip(" \t\n"):  # something besides whitespace: only what the template prints
+            between = _BETWEEN_ROWS.fullmatch(gap)
+            if between is None:
                 return None
             if next_href is None:
-                next_href = gap.group("next")
-        href, icon, name_text, size, modified = match.groups()
-        rows.append((name_text, href, icon, size, modified))
-        pos = match.end()
-    if pos != end:
-        gap = between(html, pos, end)
-        if gap is None:
-            return None
-        if next_href is None:
-            next_href = gap.group("next")
+                next_href = between.group("next")
+    rows: list[_Row] = list(
+        zip(parts[3::6], parts[1::6], parts[2::6], parts[4::6], parts[5::6], strict=True)
+    )
     return _page(rows, next_href, head.group("h3").strip(), prefix)
 
 

@@ -25,7 +25,10 @@ offline user should hear so at once. Never retried: 401/403 (``AccessDenied``), 
 The transport is aiohttp: its HTTP parser is C, its pool hands out a kept-alive connection in
 constant time, and a request costs about a quarter of the client CPU httpx's did at the
 concurrency a crawl runs with (docs/libraries.md). One ``aiohttp.ClientSession`` is made per
-event loop on first use, so a client can be built outside a loop.
+event loop on first use, so a client can be built outside a loop. aiohttp itself is imported
+then, by the first request, not with this module: importing it costs a fresh process ~0.2 s
+(its connector makes two TLS contexts at import), which a run answered wholly from the cache,
+``prowtui --help`` and the explorer's first screen never pay.
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ import errno
 import os
 import random
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -50,6 +53,7 @@ from prowtui import __version__
 from prowtui.errors import AccessDenied, BadResponse, NotFound, SourceError, Unreachable
 
 if TYPE_CHECKING:
+    import aiohttp
     import tenacity
 
 USER_AGENT = f"prowtui/{__version__}"
@@ -62,6 +66,18 @@ PERMANENT_ATTEMPTS = 2
 #: seconds an idle kept-alive connection stays in the pool
 KEEPALIVE_SECONDS = 15.0
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _aiohttp():  # type: ignore[no-untyped-def]
+    """The aiohttp module, imported on first use (see the module docstring)."""
+    import aiohttp
+
+    return aiohttp
+
+
+def _aiohttp_if_loaded():  # type: ignore[no-untyped-def]
+    """aiohttp when something imported it, else None (then no aiohttp error can exist)."""
+    return sys.modules.get("aiohttp")
 
 
 class RetryableStatus(Exception):
@@ -149,9 +165,9 @@ class HttpClient:
     ) -> None:
         self.headers: CIMultiDict[str] = CIMultiDict({"User-Agent": USER_AGENT})
         self.headers.update(headers or {})
-        self.timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout or min(timeout, 10.0), sock_read=timeout
-        )
+        #: socket connect and read timeouts in seconds (no bound on a whole request)
+        self.connect_timeout = connect_timeout or min(timeout, 10.0)
+        self.read_timeout = timeout
         self.max_connections = max(1, max_connections)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -162,6 +178,7 @@ class HttpClient:
         session = self._session
         if session is not None and self._loop is loop and not session.closed:
             return session
+        aiohttp = _aiohttp()
         connector = aiohttp.TCPConnector(
             limit=self.max_connections, ttl_dns_cache=300, keepalive_timeout=KEEPALIVE_SECONDS
         )
@@ -169,7 +186,9 @@ class HttpClient:
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=self.headers,
-            timeout=self.timeout,
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=self.connect_timeout, sock_read=self.read_timeout
+            ),
             cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=True,
             trust_env=trust_env,
@@ -212,22 +231,20 @@ def make_client(
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures another attempt may fix (timeouts, resets, 429/5xx, truncation)."""
-    return isinstance(
+    if isinstance(exc, (RetryableStatus, TruncatedBody, asyncio.TimeoutError, ConnectionError)):
+        return True
+    aiohttp = _aiohttp_if_loaded()
+    return aiohttp is not None and isinstance(
         exc,
-        (
-            RetryableStatus,
-            TruncatedBody,
-            aiohttp.ClientConnectionError,
-            aiohttp.ClientPayloadError,
-            aiohttp.ClientResponseError,
-            asyncio.TimeoutError,
-            ConnectionError,
-        ),
+        (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError),
     )
 
 
 def is_permanent_connect_error(exc: BaseException) -> bool:
     """A host name that does not resolve, or a connection the host refused."""
+    aiohttp = _aiohttp_if_loaded()
+    if aiohttp is None:
+        return False
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return True
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -297,6 +314,13 @@ def _host(url: URL | str) -> str:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, TruncatedBody):
         return str(exc)
+    aiohttp = _aiohttp_if_loaded()
+    if aiohttp is None:
+        if isinstance(exc, asyncio.TimeoutError):
+            return "timed out"
+        if isinstance(exc, ConnectionError):
+            return f"connection error ({_one_line(exc)})"
+        return _one_line(exc)
     if isinstance(exc, aiohttp.ClientPayloadError):
         text = _one_line(exc)
         if "decode" in text.lower() or "encoding" in text.lower():
@@ -322,7 +346,9 @@ def to_source_error(exc: BaseException, url: URL | str, attempts: int, what: str
     suffix = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
     where = f" ({what})" if what else ""
     message = f"{_host(url)}: {_describe(exc)}{suffix}{where}"
-    if isinstance(exc, (TruncatedBody, aiohttp.ClientPayloadError)):
+    aiohttp = _aiohttp_if_loaded()
+    payload_error = (aiohttp.ClientPayloadError,) if aiohttp is not None else ()
+    if isinstance(exc, (TruncatedBody, *payload_error)):
         return BadResponse(message, what)
     return Unreachable(message, what)
 
@@ -360,14 +386,17 @@ def check_complete(response: Response | aiohttp.ClientResponse, body_len: int) -
         raise TruncatedBody(body_len, expected)
 
 
-#: failures that are reported as SourceError (other exceptions, e.g. a caller's, pass through)
-_CONVERTED = (
-    aiohttp.ClientError,
-    asyncio.TimeoutError,
-    ConnectionError,
-    RetryableStatus,
-    TruncatedBody,
-)
+def _converted() -> tuple[type[BaseException], ...]:
+    """Failures reported as SourceError (other exceptions, e.g. a caller's, pass through);
+    evaluated only when an ``except`` clause meets an exception, so aiohttp is loaded then."""
+    return (
+        _aiohttp().ClientError,
+        asyncio.TimeoutError,
+        ConnectionError,
+        RetryableStatus,
+        TruncatedBody,
+    )
+
 
 RedirectCheck = Callable[[URL], None]
 HeadersCheck = Callable[[Response], None]
@@ -406,6 +435,7 @@ async def _send(
 ) -> tuple[aiohttp.ClientResponse, Response]:
     """Send, following redirects only after ``follow`` accepted each target; body not read."""
     session = client.session()
+    aiohttp = _aiohttp()
     for _ in range(max_redirects + 1):
         try:
             raw = await session.request(method, url, headers=headers, allow_redirects=False)
@@ -479,7 +509,7 @@ async def fetch(
             raw.release()
             response.content = body
             return response
-        except _CONVERTED as exc:
+        except _converted() as exc:
             wait = _give_up(exc, policy, attempt, started)
             if wait is None:
                 raise to_source_error(exc, request_url, attempt, what) from exc
@@ -541,7 +571,7 @@ async def stream_bytes(
                 raise
             raw.release()
             return
-        except _CONVERTED as exc:
+        except _converted() as exc:
             wait = _give_up(exc, policy, attempt, started)
             if wait is None:
                 raise to_source_error(exc, request_url, attempt, what) from exc
