@@ -194,7 +194,7 @@ def main() -> None:
         if not args.skip_gcsweb:
             from crawl import BUCKET, ServerProcess
 
-            server = ServerProcess("gcsweb", root, args.latency)
+            server = ServerProcess(root, args.latency)
             try:
                 source = f"{server.url}/gcs/{BUCKET}/"
                 label = f"(b) gcsweb {args.latency * 1000:.0f} ms -j {args.concurrency}"
