@@ -42,6 +42,17 @@ def _wait_for(session: str, text: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{text!r} never appeared; last screen:\n{screen}")
 
 
+def _wait_for_exit(session: str, timeout: float = 10.0) -> None:
+    """Wait until the session's program has quit (tmux closes the session with it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+        if alive.returncode != 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("q did not quit the explorer:\n" + _capture(session))
+
+
 def _start(args: str, width: int = 120, height: int = 40, prefix: str = "prowtui-test") -> str:
     """Run ``prowtui ARGS`` in a new detached tmux session; its name."""
     session = f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -77,14 +88,7 @@ def test_explorer_runs_in_a_real_terminal() -> None:
         subprocess.run(["tmux", "send-keys", "-t", session, "Escape"], check=True)
         time.sleep(0.5)  # a lone ESC must not merge with the next key into alt+q
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
-            if alive.returncode != 0:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("q did not quit the explorer:\n" + _capture(session))
+        _wait_for_exit(session)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
 

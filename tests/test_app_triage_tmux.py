@@ -12,7 +12,7 @@ import pytest
 from prowtui.app.widgets.history_strip import cause_colors
 from prowtui.safetext import inert
 from prowtui.sources.demo import BIG_JOB_DIR
-from tests.test_app_tmux import _capture, _start, _wait_for
+from tests.test_app_tmux import _capture, _start, _wait_for, _wait_for_exit
 from tests.test_app_triage_support import demo_report
 
 pytestmark = [
@@ -65,13 +65,6 @@ def test_triage_in_a_real_terminal_jumps_into_the_log_line() -> None:
         )
         time.sleep(0.3)
         _keys(session, "q")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
-            if alive.returncode != 0:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("q did not quit the explorer:\n" + _capture(session))
+        _wait_for_exit(session)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)

@@ -393,22 +393,27 @@ print("done")
 """
 
 
-def test_two_processes_write_at_once(tmp_path: Path):
-    store = tmp_path / "store"
+def run_writers(script: str, store: Path, names: tuple[str, ...] = ("a", "b")) -> None:
+    """Run ``python -c script STORE NAME`` for each name at once; each must print "done"."""
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(store), name],
+            [sys.executable, "-c", script, str(store), name],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name in ("a", "b")
+        for name in names
     ]
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         assert out.strip() == "done"
+
+
+def test_two_processes_write_at_once(tmp_path: Path):
+    store = tmp_path / "store"
+    run_writers(_WRITER, store)
     cache = Cache(store, max_size_mb=512)
     for i in range(150):
         payload = (f"{i}:" * (50 if i % 10 else 40_000)).encode()

@@ -15,6 +15,7 @@ import pytest
 
 import prowtui.cache as cache_mod
 from prowtui.cache import FILE_THRESHOLD, Cache
+from tests.test_cache import run_writers
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -144,20 +145,7 @@ print("done")
 
 def test_two_processes_write_behind_at_once(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WRITE_BEHIND_WRITER, str(store), name],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("a", "b")
-    ]
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        assert out.strip() == "done"
+    run_writers(_WRITE_BEHIND_WRITER, store)
     cache = Cache(store, max_size_mb=512)
     for i in range(400):
         for key, value in ((f"shared-{i}", b"shared %d" % i), (f"a-{i}", b"a %d" % i)):
