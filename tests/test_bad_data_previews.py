@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 from prowtui.app import Explorer, ProwtuiApp
 from prowtui.prow.limits import MAX_JSON_BYTES
 from prowtui.sources.local import LocalSource
+from tests.cli import PLAIN_WIDE, run_prowtui
 from tests.test_app_support import settle
 from tests.test_hostile_app import screen_text
 from tests.test_hostile_data import assert_inert
@@ -61,16 +61,7 @@ def bad_bucket(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def prowtui(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
-    return subprocess.run(
-        [sys.executable, "-m", "prowtui", *args],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    return run_prowtui(*args, env=PLAIN_WIDE, timeout=120)
 
 
 @pytest.mark.parametrize("key", [*BAD_FILES, HUGE])

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from prowtui.cache import Cache, store_dir
+from tests.cli import run_prowtui
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def prowtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "prowtui", *args],
-        cwd=REPO,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_prowtui(*args, env=env, timeout=60)
 
 
 @pytest.fixture

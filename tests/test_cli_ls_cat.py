@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from prowtui.sources.demo import BIG_JOB, BIG_JOB_DIR, NIGHTLY_JOB, demo_root
+from tests.cli import PLAIN_WIDE, run_prowtui
 
 HOSTILE = (
     "\x1b[31mred\x1b]52;c;aGVsbG8=\x07.txt",
@@ -22,14 +21,7 @@ HOSTILE = (
 
 def prowtui(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
     """Run ``python -m prowtui ARGS`` with the test's environment; capture bytes."""
-    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
-    return subprocess.run(
-        [sys.executable, "-m", "prowtui", *args],
-        capture_output=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
+    return run_prowtui(*args, env=PLAIN_WIDE, timeout=timeout, text=False)
 
 
 def one_line_error(result: subprocess.CompletedProcess[bytes]) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tests.cli import run_prowtui as prowtui
 from tests.servers.gcsweb_fixtures import GcswebServerFactory
 from tests.test_analysis_stats import EXPECTED, EXPECTED_CONTENT, JOB, assert_close, write_tree
 
@@ -22,17 +23,6 @@ DEMO_JOB = (
     "logs/periodic-ci-openshift-release-master-ci-4.6-upgrade-from-stable-4.5-e2e-gcp-upgrade/"
 )
 TABLE_FILES = ("builds", "build_logs", "events", "junit", "failures")
-
-
-def prowtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m prowtui ARGS`` and return the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "prowtui", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-        timeout=240,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ from prowtui.sources.demo import build_demo_bucket
 from prowtui.sources.demo.layout import BIG_JOB_DIR, NIGHTLY_JOB_DIR, PRESUBMIT_JOB_DIR
 from prowtui.sources.local import LocalSource
 from prowtui.sources.resolve import SourceSpec, open_backend, parse_source
+from tests.cli import run_prowtui as prowtui
 from tests.servers.gcsweb_server import FaultPlan, GcswebServer
 from tests.test_analysis_stats import BUILDS
 from tests.test_export import GOLDEN, schema_doc
@@ -443,16 +444,6 @@ def test_chunk_tasks_pickle_and_workers_open_sources_without_the_config(tmp_path
 
 
 # -- the command line --------------------------------------------------------------------------
-
-
-def prowtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "prowtui", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-        timeout=240,
-    )
 
 
 def test_cli_one_plain_job_keeps_the_four_files_and_refuses_dataset_options(

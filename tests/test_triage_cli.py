@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from rich.console import Console
 from prowtui.commands.triage import render_plain, render_rich
 from prowtui.sources.local import LocalSource
 from prowtui.triage import triage_job
+from tests.cli import run_prowtui
 from tests.servers.gcsweb_fixtures import GcswebServerFactory
 from tests.servers.gcsweb_server import FaultPlan
 from tests.test_triage_analysis import JOB, write_tree
@@ -26,14 +25,7 @@ HOSTILE = "error: \x1b]52;c;cHduZWQ=\x07 clipboard \x1b[2J and \u202eevil\u202c 
 
 
 def prowtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "prowtui", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", **(env or {})},
-        timeout=240,
-        check=False,
-    )
+    return run_prowtui(*args, env={"COLUMNS": "200", **(env or {})})
 
 
 @pytest.fixture(scope="module")
