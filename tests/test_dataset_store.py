@@ -359,6 +359,46 @@ def test_the_lock_is_held_by_one_export_and_named_to_the_second(
     assert store.read(LOCK) is None and read_manifest(url)["rows"]["builds"] == 28
 
 
+def _httpfs() -> Any:
+    """A DuckDB connection with httpfs loaded from the ``duckdb-extension-httpfs`` package
+    (which ships it for one DuckDB version; never downloaded, nothing installed in the
+    user's DuckDB directory), or None when that package does not fit this DuckDB."""
+    import importlib.resources
+
+    duckdb = pytest.importorskip("duckdb")
+    try:
+        package = importlib.resources.files("duckdb_extension_httpfs")
+    except ModuleNotFoundError:
+        return None
+    path = package / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if not path.is_file():
+        return None
+    connection = duckdb.connect()
+    connection.sql("SET autoinstall_known_extensions = false")
+    connection.sql(f"LOAD '{path}'")
+    return connection
+
+
+def test_duckdb_reads_the_bucket_dataset_with_the_documented_secret(
+    s3: S3Server, server: GcswebServer
+) -> None:
+    connection = _httpfs()
+    if connection is None:
+        pytest.skip("duckdb-extension-httpfs is not installed for this DuckDB version")
+    bucket = new_bucket(s3)
+    assert run(server, f"s3://{bucket}/ocp").ok
+    connection.sql(
+        f"""CREATE SECRET moto (TYPE s3, KEY_ID 'testing', SECRET 'testing',
+        REGION 'us-east-1', ENDPOINT '127.0.0.1:{s3.port}', URL_STYLE 'path', USE_SSL false)"""
+    )
+    rows = connection.sql(
+        f"SELECT job, count(*) FROM read_parquet('s3://{bucket}/ocp/builds/**/*.parquet', "
+        "hive_partitioning = true) GROUP BY job"
+    ).fetchall()
+    doc = read_manifest(f"s3://{bucket}/ocp")
+    assert dict(rows) == {name: job["builds"] for name, job in doc["jobs"].items()}
+
+
 # -- Dask workers writing to the bucket ----------------------------------------------------------
 
 
