@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prowtui.sources import demo
-from prowtui.sources.demo import (
+from prowtui import demo
+from prowtui.demo import (
     BIG_JOB_DIR,
     NIGHTLY_JOB_DIR,
     PRESUBMIT_JOB,

@@ -5,15 +5,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from prowtui.sources.demo.builds import write_job, write_presubmit
-from prowtui.sources.demo.layout import (
+from prowtui.demo.builds import write_job, write_presubmit
+from prowtui.demo.layout import (
     BIG_JOB_DIR,
     DEMO_VERSION,
     NIGHTLY_JOB_DIR,
     SMALL_LOG_LIMIT,
 )
-from prowtui.sources.demo.plan import big_job_plan, nightly_plan, presubmit_plan
-from prowtui.sources.demo.writer import (
+from prowtui.demo.plan import big_job_plan, nightly_plan, presubmit_plan
+from prowtui.demo.writer import (
     TreeWriter,
     read_stamp,
     replace_dir,
