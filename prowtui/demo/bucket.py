@@ -6,13 +6,14 @@ import shutil
 from pathlib import Path
 
 from prowtui.demo.builds import write_job, write_presubmit
+from prowtui.demo.causes import big_job_builds
 from prowtui.demo.layout import (
     BIG_JOB_DIR,
     DEMO_VERSION,
     NIGHTLY_JOB_DIR,
     SMALL_LOG_LIMIT,
 )
-from prowtui.demo.plan import big_job_plan, nightly_plan, presubmit_plan
+from prowtui.demo.plan import nightly_plan, presubmit_plan
 from prowtui.demo.writer import (
     TreeWriter,
     read_stamp,
@@ -35,7 +36,7 @@ def build_demo_bucket(dest: Path, *, small: bool = False) -> Path:
     limit = SMALL_LOG_LIMIT if small else None
     try:
         writer = TreeWriter(tmp)
-        write_job(writer, big_job_plan(small), BIG_JOB_DIR, limit)
+        write_job(writer, big_job_builds(small), BIG_JOB_DIR, limit)
         write_job(writer, nightly_plan(small), NIGHTLY_JOB_DIR, limit)
         write_presubmit(writer, presubmit_plan(small), limit)
         writer.finish()

@@ -135,7 +135,10 @@ def _new_build(
 
 
 def big_job_plan(small: bool) -> list[Build]:
-    """The big job: finished builds with the notebook's distributions, then one pending."""
+    """The big job: finished builds with the notebook's distributions, then one pending.
+
+    The triage ground truth is not planted yet: :func:`prowtui.demo.causes.big_job_builds`
+    plants it (the causes depend on the plan, never the other way round)."""
     rng = random.Random(20210225)
     builds = [
         _big_job_build(rng, index, era, combo)
@@ -148,9 +151,6 @@ def big_job_plan(small: bool) -> list[Build]:
     pending = _new_build(BIG_JOB, pending_id, pending_ms, "C", None, None)
     pending.podinfo = False
     builds.append(pending)
-    from prowtui.demo.causes import plant
-
-    plant(builds)
     return builds
 
 
