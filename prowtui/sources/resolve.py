@@ -318,6 +318,8 @@ def open_source(spec: SourceSpec, *, offline: bool = False, **options: object) -
     ``storage_url`` (gcsweb); the config file supplies them otherwise. gcsweb and GCS sources
     read through the on-disk cache (:class:`~prowtui.sources.cached.CachedSource`) unless the
     config disables it; ``offline`` (or the config's ``offline``) answers from the cache only.
+    The demo bucket is read, not built, here: callers above build it first
+    (``prowtui.commands.common.open_spec``).
     """
     remote = open_backend(spec, **options)
     if spec.kind in ("demo", "local"):
