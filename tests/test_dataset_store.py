@@ -33,9 +33,9 @@ from prowtui.analysis.dataset.layout import LOCK, MANIFEST, PART_FILE, partition
 from prowtui.analysis.store import open_store, parse_location
 from prowtui.analysis.tables import TABLES
 from prowtui.cli import main as cli_main
+from prowtui.demo import build_demo_bucket
+from prowtui.demo.layout import NIGHTLY_JOB, NIGHTLY_JOB_DIR
 from prowtui.errors import ProwtuiError, UsageError
-from prowtui.sources.demo import build_demo_bucket
-from prowtui.sources.demo.layout import NIGHTLY_JOB, NIGHTLY_JOB_DIR
 from tests.servers.emulator import EmulatorServer
 from tests.servers.gcsweb_server import GcswebServer
 from tests.servers.s3 import S3Server
