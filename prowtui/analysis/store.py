@@ -506,13 +506,16 @@ class S3Store(_ObjectStore):
             )
         return self._client
 
-    def _call(self, what: str, method: str, **kwargs: Any) -> Any:
-        """One boto3 call; library errors become one-line StoreErrors."""
+    def _call(self, what: str, method: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """One boto3 call; library errors become one-line StoreErrors (``missing_ok``: None
+        for a missing key)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return getattr(self.client(), method)(Bucket=self.bucket, **kwargs)
         except ClientError as exc:
+            if missing_ok and exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
             if code in ("NoSuchBucket",) or (code == "404" and method == "head_bucket"):
@@ -544,17 +547,9 @@ class S3Store(_ObjectStore):
             token = {"ContinuationToken": page["NextContinuationToken"]}
 
     def read(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            answer = self._call(f"reading {key}", "get_object", Key=self.object_name(key))
-            return bytes(answer["Body"].read())
-        except StoreError as exc:
-            if isinstance(exc.__context__, ClientError) and exc.__context__.response.get(
-                "Error", {}
-            ).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
+        name = self.object_name(key)
+        answer = self._call(f"reading {key}", "get_object", missing_ok=True, Key=name)
+        return None if answer is None else bytes(answer["Body"].read())
 
     def put(self, key: str, data: bytes) -> None:
         self._call(f"writing {key}", "put_object", Key=self.object_name(key), Body=data)
