@@ -36,7 +36,7 @@ import re
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -102,11 +102,6 @@ class StoreLocation:
         if self.kind == "local":
             return str(self.path)
         return f"{self.kind}://{self.bucket}/{self.prefix}".rstrip("/")
-
-
-def is_url(output: str) -> bool:
-    """True when ``output`` starts with ``SCHEME://``."""
-    return _SCHEME.match(output) is not None
 
 
 def parse_location(output: str | os.PathLike[str]) -> StoreLocation:
@@ -200,8 +195,10 @@ class Store:
         """Hold the one-writer lock ``key`` (ProwtuiError naming the holder when taken)."""
         raise NotImplementedError
 
-    def abort_uploads(self) -> int:
-        """Abort multipart uploads left unfinished under the root; how many."""
+    def abort_uploads(self, under: Sequence[str]) -> int:
+        """Abort the multipart uploads left unfinished under the root whose keys start with
+        one of ``under`` (``builds/``, …: never another writer's elsewhere in the bucket);
+        how many."""
         return 0
 
     def describe_filesystem(self) -> tuple[Any, str]:
@@ -579,7 +576,7 @@ class S3Store(_ObjectStore):
         finally:
             self.delete(key)
 
-    def abort_uploads(self) -> int:
+    def abort_uploads(self, under: Sequence[str]) -> int:
         aborted = 0
         marker: dict[str, str] = {}
         prefix = self.object_name("")
@@ -588,6 +585,8 @@ class S3Store(_ObjectStore):
                 "listing unfinished uploads", "list_multipart_uploads", Prefix=prefix, **marker
             )
             for upload in page.get("Uploads", []):
+                if not self.key_of(upload["Key"]).startswith(tuple(under)):
+                    continue
                 self._call(
                     "aborting an unfinished upload",
                     "abort_multipart_upload",

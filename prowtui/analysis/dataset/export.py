@@ -42,6 +42,8 @@ from prowtui.analysis.tables import TABLES, check_tables
 from prowtui.errors import ProwtuiError, UsageError
 from prowtui.sources.resolve import SourceSpec, open_backend
 
+#: where part objects live under the root (unfinished uploads elsewhere are not ours)
+TABLE_PREFIXES = tuple(f"{table}/" for table in TABLES)
 #: the manifest is saved at most this often while chunks arrive (seconds)
 SAVE_INTERVAL = 1.0
 
@@ -321,7 +323,7 @@ def export_dataset(
                 record.parts.clear()
             record.paths = sorted(set(record.paths) | set(job.paths))
         manifest.save(store)  # before removing files: an unrecorded part is a stray
-        store.abort_uploads()  # what killed workers left unfinished
+        store.abort_uploads(TABLE_PREFIXES)  # what killed workers left unfinished
         remove_strays(store, manifest, names)
         plans = plan_dataset(manifest, jobs, options)
         run_id = uuid.uuid4().hex[:12]
@@ -354,7 +356,7 @@ def export_dataset(
         finally:
             recorder.save(force=True)
             # after an error or Ctrl-C: what workers wrote but the client never recorded
-            store.abort_uploads()
+            store.abort_uploads(TABLE_PREFIXES)
             remove_strays(store, manifest, names)
     result.seconds = time.monotonic() - started
     return result
