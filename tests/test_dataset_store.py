@@ -269,7 +269,7 @@ def test_one_job_into_a_bucket_equals_the_local_export(
     out = capsys.readouterr().out
     assert f"exported to {url}" in out
     local = tmp_path / "local"
-    assert cli_main(["export", "-s", str(demo), NIGHTLY_JOB_DIR, "-o", str(local)]) == 0
+    assert cli_main(["export", "-s", str(demo), NIGHTLY_JOB_DIR, "-o", f"file://{local}"]) == 0
     store = open_store(url)
     names = sorted(p.name for p in local.iterdir())
     assert (
