@@ -312,7 +312,7 @@ def test_s3_dataset_equals_the_local_one_resumes_without_rewriting_and_cleans_up
     server.reset_counts()
     s3.reset_counts()
     again = run(server, url)
-    assert again.ok and again.parts_skipped == len(complete)
+    assert again.ok and again.parts_skipped == len(complete) and again.builds_copied > 0
     every = {b for j in doc["jobs"].values() for p in j["parts"] for b in p["builds"]}
     assert requested_builds(server, every) == unfinished  # nothing inside complete parts
     writes = [line for line in s3.request_log if line.split()[0] in ("PUT", "POST", "DELETE")]
@@ -338,6 +338,9 @@ def test_gcs_dataset_equals_the_local_one_and_a_stale_lock_needs_break_lock(
     assert "--break-lock" in message and server.request_count == 0
     result = run(server, url, break_lock=True)
     assert result.ok, result.failed_chunks
+    assert_same_dataset(url, local_dataset)
+    again = run(server, url)  # the rows of parts with running builds are copied from GCS
+    assert again.ok and again.builds_copied > 0 and again.parts_skipped > 0
     assert_same_dataset(url, local_dataset)
 
 
