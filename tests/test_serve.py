@@ -200,6 +200,16 @@ async def test_ctrl_c_ends_the_server_and_every_session_within_3_s() -> None:
                 assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+async def test_not_even_a_killed_server_leaves_an_explorer_behind() -> None:
+    with ServeProcess("--source", "demo") as server:
+        async with aiohttp.ClientSession() as http:
+            await _open_session(http, server)
+            (pid,) = server.wait_for_sessions(1)
+            server.stop(signal.SIGKILL)
+            assert await asyncio.to_thread(wait_until, lambda: not alive(pid), 5)
+
+
 # --------------------------------------------------------------------------------------
 # the command
 

@@ -24,6 +24,19 @@ TERM_GRACE = 0.7
 PRIVATE_ENV = ("PROWTUI_SERVE_TOKEN",)
 #: the last lines of a session's stderr reported when it ends
 STDERR_LINES = 20
+#: run before the explorer on Linux: ask the kernel to SIGTERM it when the server dies, even
+#: of SIGKILL (PR_SET_PDEATHSIG survives the exec), unless the server is already gone; then
+#: exec the explorer's own command line (same pid, so the same process group)
+PARENT_DEATH_SHIM = (
+    "import ctypes,os,signal,sys\n"
+    "try:\n"
+    "    ctypes.CDLL(None,use_errno=True).prctl(1,signal.SIGTERM)\n"
+    "except Exception:\n"
+    "    pass\n"
+    "if os.getppid()!=int(sys.argv[1]):\n"
+    "    sys.exit(1)\n"
+    "os.execv(sys.argv[2],sys.argv[2:])\n"
+)
 
 
 class ExplorerSession(AppService):
@@ -63,9 +76,17 @@ class ExplorerSession(AppService):
             environment.pop(name, None)
         return environment
 
+    def command_line(self) -> list[str]:
+        """What is started: the explorer's argument vector, behind the parent-death shim on
+        Linux (so that not even a SIGKILLed server leaves an explorer behind)."""
+        if not sys.platform.startswith("linux"):
+            return list(self.argv)
+        shim = [sys.executable, "-I", "-S", "-c", PARENT_DEATH_SHIM, str(os.getpid())]
+        return [*shim, *self.argv]
+
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv,
+            *self.command_line(),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
