@@ -10,6 +10,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -150,7 +151,9 @@ async def _open_session(
 
 @pytest.fixture(scope="module")
 def one_slot_server() -> ServeProcess:
-    with ServeProcess("--source", "demo", "--max-sessions", "1") as server:
+    env = {"PROWTUI_SERVE_TOKEN": TOKEN}
+    with ServeProcess("--source", "demo", "--max-sessions", "1", env=env) as server:
+        assert server.token == TOKEN
         yield server
         assert server.stop() == 0
 
@@ -164,6 +167,17 @@ async def test_a_tab_over_the_limit_starts_nothing_and_a_closed_tab_frees_its_sl
         assert "pr-logs/" in screen
         (pid,) = server.wait_for_sessions(1)
         assert alive(pid)
+        if sys.platform.startswith("linux"):
+            # this interpreter (not a `prowtui` found on PATH), the source, and the environment
+            # that names the config and cache; the token stays with the server
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            assert argv[:5] == [sys.executable, "-m", "prowtui", "--source", "demo"]
+            environ = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+            served = Path(f"/proc/{server.process.pid}/environ").read_bytes().decode().split("\0")
+            for name in ("PROWTUI_CACHE_DIR=", "PROWTUI_CONFIG=", "PROWTUI_DEMO_DIR="):
+                setting = [item for item in served if item.startswith(name)]
+                assert setting and setting[0] in environ
+            assert not [item for item in environ if item.startswith("PROWTUI_SERVE_TOKEN=")]
         # the slot is taken: a further page is the limit page, a further socket is told so
         async with http.get(server.url) as response:
             assert response.status == 503
