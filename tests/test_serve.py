@@ -244,7 +244,7 @@ def test_public_warns_what_it_exposes() -> None:
     assert "warning" in warning and "token" in warning and "cache" in warning
 
 
-def test_bad_input_is_one_line_and_a_non_zero_exit() -> None:
+def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     result = run_prowtui("serve", "--source", "no-such-source")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "unknown source" in result.stderr
@@ -252,6 +252,10 @@ def test_bad_input_is_one_line_and_a_non_zero_exit() -> None:
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     result = run_prowtui("serve", "--source", "demo", env={"PROWTUI_SERVE_TOKEN": "short"})
     assert result.returncode == 2 and "PROWTUI_SERVE_TOKEN" in result.stderr
+    config = tmp_path / "bad.toml"
+    config.write_text('concurrency = "many"\n')
+    result = run_prowtui("serve", "--source", "demo", env={"PROWTUI_CONFIG": str(config)})
+    assert result.returncode == 2 and "concurrency" in result.stderr
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -128,6 +128,7 @@ def printed_url(host: str, port: int, public_url: str | None, token: str) -> str
 
 def main(args: argparse.Namespace) -> int:
     """Check everything that can be checked before listening, then serve until Ctrl+C."""
+    from prowtui.config import load_config
     from prowtui.sources.resolve import open_source, resolve_target
 
     try:
@@ -142,6 +143,7 @@ def main(args: argparse.Namespace) -> int:
             )
         public_url = check_public_url(args.public_url) if args.public_url else None
         token = server_token()
+        load_config()  # a bad config file is one line here, not a tab that ends at once
         spec, _path = resolve_target(args.source, args.path)
         source = open_source(spec, offline=args.offline)  # builds the demo bucket once, here
     except UsageError as exc:

@@ -33,7 +33,7 @@ from prowtui.serve.session import ExplorerSession
 TOKEN_PARAM = "token"
 #: a Host header we build addresses from: a name or an IP literal, and a port
 _HOST = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
 )
 #: bounds for what a page may ask: terminal cells and font size
 MAX_CELLS = 1000
