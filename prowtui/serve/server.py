@@ -144,7 +144,7 @@ async def guard(
 ) -> web.StreamResponse:
     """Every request: the right token or 403 (whatever the path); a path we do not serve is
     403 too; a WebSocket from another origin 403; a tab over the limit gets the limit page
-    (or, for a WebSocket, a message in its terminal) and starts nothing."""
+    (or, for a WebSocket, a closed session) and starts nothing."""
     state = request.app[STATE]
     query_token = request.query.get(TOKEN_PARAM)
     from_query = state.token_matches(query_token)
@@ -183,8 +183,9 @@ async def guard(
 
 
 async def _refuse_websocket(request: web.Request, max_sessions: int) -> web.WebSocketResponse:
-    """A tab that loaded its page while a slot was free and lost the race: say so in its
-    terminal and close, without starting an explorer."""
+    """A tab that loaded its page while a slot was free and lost the race: no explorer; say
+    why in its terminal (the page then shows the session ended, and Restart loads the limit
+    page) and close."""
     ws = web.WebSocketResponse(timeout=2.0)
     await ws.prepare(request)
     message = (
