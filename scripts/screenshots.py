@@ -30,7 +30,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from prowtui.app import Explorer, ProwtuiApp
-from prowtui.sources.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 
 REPO = Path(__file__).resolve().parent.parent
 SIZE = (120, 36)

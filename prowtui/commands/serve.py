@@ -13,7 +13,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from prowtui.commands.common import add_source_args, fail, run, usage_error
+from prowtui.commands.common import add_source_args, fail, open_spec, run, usage_error
 from prowtui.errors import ProwtuiError, UsageError
 
 #: where the token comes from when it is not generated
@@ -129,7 +129,7 @@ def printed_url(host: str, port: int, public_url: str | None, token: str) -> str
 def main(args: argparse.Namespace) -> int:
     """Check everything that can be checked before listening, then serve until Ctrl+C."""
     from prowtui.config import load_config
-    from prowtui.sources.resolve import open_source, resolve_target
+    from prowtui.sources.resolve import resolve_target
 
     try:
         if args.max_sessions < 1:
@@ -145,7 +145,7 @@ def main(args: argparse.Namespace) -> int:
         token = server_token()
         load_config()  # a bad config file is one line here, not a tab that ends at once
         spec, _path = resolve_target(args.source, args.path)
-        source = open_source(spec, offline=args.offline)  # builds the demo bucket once, here
+        source = open_spec(spec, offline=args.offline)  # builds the demo bucket once, here
     except UsageError as exc:
         return usage_error(str(exc), "serve")
     except ProwtuiError as exc:
