@@ -510,8 +510,9 @@ def test_two_dask_workers_write_their_parts_to_the_bucket_and_one_killed_loses_n
     cluster.wait_for_workers(2, timeout=60)
 
 
-def test_cli_workers_ctrl_c_leaves_nothing_unlisted_in_the_bucket_and_a_rerun_completes(
-    s3: S3Server, demo: Path, local_dataset: Path
+@pytest.mark.parametrize("engine", [["--workers", "2"], []], ids=["workers", "in-process"])
+def test_cli_ctrl_c_leaves_nothing_unlisted_in_the_bucket_and_a_rerun_completes(
+    engine: list[str], s3: S3Server, demo: Path, local_dataset: Path
 ) -> None:
     bucket = new_bucket(s3)
     url = f"s3://{bucket}/ocp"
@@ -521,7 +522,7 @@ def test_cli_workers_ctrl_c_leaves_nothing_unlisted_in_the_bucket_and_a_rerun_co
         command += ["--chunk", str(CHUNK), "-j", "2", "-o", url]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         proc = subprocess.Popen(
-            [*command, "--workers", "2"],
+            [*command, *engine],
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
@@ -530,9 +531,9 @@ def test_cli_workers_ctrl_c_leaves_nothing_unlisted_in_the_bucket_and_a_rerun_co
         )
         assert proc.stderr is not None
         assert "chunk(s) to write" in proc.stderr.readline()
-        while True:  # until the workers have fetched a third of the builds
+        while True:  # until half the builds are fetched
             line = re.match(r"prowtui: export: ([0-9]+)/", proc.stderr.readline())
-            if line and int(line.group(1)) >= 28 // 3:
+            if line and int(line.group(1)) >= 28 // 2:
                 break
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
