@@ -364,6 +364,11 @@ def test_the_lock_is_held_by_one_export_and_named_to_the_second(
     store.put(LOCK, b'{"holder": "killed-1", "since": "2020-01-01T00:00:00Z"}')
     assert cli_main([*args, "--chunk", "50", "--break-lock"]) == 0
     assert store.read(LOCK) is None and read_manifest(url)["rows"]["builds"] == 28
+    capsys.readouterr()
+    # after a failure too
+    failing = ["export", "-s", f"{server.base_url}/gcs/{BUCKET}/", "logs/nothing-*", "-o", url]
+    assert cli_main(failing) == 1 and "no job matches" in capsys.readouterr().err
+    assert store.read(LOCK) is None
 
 
 def _httpfs() -> Any:
