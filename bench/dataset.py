@@ -19,7 +19,8 @@ directory and a new output directory (a cold run: nothing to resume). Printed pe
   every 0.1 s with psutil).
 
 For ``s3`` outputs (moto and boto3 come with the ``test`` extra) the S3 server (moto, in a
-process of its own, no added latency) also counts its requests by method: what the parts, the manifest, the lock and the clean-up cost.
+process of its own, no added latency) also counts its requests by method: what the parts,
+the manifest, the lock and the clean-up cost.
 
 Then the same run repeated (the resume: complete parts skipped, only running builds fetched)
 and the on-paper cost of a 10,000-job bucket from the measured requests per build:
