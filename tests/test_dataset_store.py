@@ -546,8 +546,10 @@ def test_cli_ctrl_c_leaves_nothing_unlisted_in_the_bucket_and_a_rerun_completes(
         assert "Traceback" not in err
         doc = read_manifest(url)
         store = open_store(url)
-        assert {k for t in TABLES for k in store.list(f"{t}/")} == listed(doc)
-        assert 0 < len(listed(doc)) < 4 * 28 // CHUNK
+        kept = listed(doc)
+        assert {k for t in TABLES for k in store.list(f"{t}/")} == kept, err
+        every = listed(json.loads((local_dataset / MANIFEST).read_text()))
+        assert 0 < len(kept) < len(every), err  # some parts, not all of them
         assert s3_uploads(s3, bucket) == [] and store.read(LOCK) is None
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
