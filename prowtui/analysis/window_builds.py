@@ -181,8 +181,9 @@ async def _read_build(
     except NotFound:
         pass
     except ProwtuiError as exc:
+        kind = "unreadable" if isinstance(exc, ParseError) else "cannot be read"
         result.problems.append(
-            f"{ref.path}finished.json: unreadable, counted as pending: {_one_line(exc)}"
+            f"{ref.path}finished.json: {kind}, counted as pending: {_one_line(exc)}"
         )
     started_at = None
     try:
