@@ -23,7 +23,7 @@ from prowtui.analysis.window_builds import (
 from prowtui.errors import ProwtuiError
 from prowtui.prow.jobs import BuildRef
 from prowtui.prow.windows import Windows, format_time
-from prowtui.sources.base import Source
+from prowtui.sources.base import Source, normalize_dir
 
 State = Literal["broken", "failing", "flaky", "passing", "stale"]
 #: the order states are listed in (worst first)
@@ -214,25 +214,41 @@ async def read_overview(
     concurrency: int = 8,
     on_job: Callable[[JobOverview, JobWindowBuilds], None] | None = None,
     on_windows: Callable[[Windows], None] | None = None,
+    listings: dict[str, list[BuildRef]] | None = None,
 ) -> Overview:
     """Read every job's builds in both windows and summarize them (jobs in table order).
 
     ``now`` None means ``latest``. ``on_job`` is called as each job completes; a job that
-    cannot be listed is left out of ``jobs`` and named in ``problems``.
+    cannot be listed is left out of ``jobs`` and named in ``problems``. ``listings`` (job →
+    builds) are used instead of listing those jobs again, and jobs listed here are added to it
+    (the Jobs screen keeps them while it switches windows).
     """
     limiter = asyncio.Semaphore(max(1, concurrency))
     problems: list[str] = []
-    end, listings = await resolve_now(source, jobs, now, limiter=limiter, problems=problems)
+    known = {} if listings is None else listings
+    if now is None:
+        missing = [job for job in jobs if job not in known]
+        end, found = await resolve_now(source, missing, None, limiter=limiter, problems=problems)
+        known.update(found)
+        latest = latest_id_time(known[job] for job in jobs if job in known)
+        end = latest or end
+        listed = [job for job in jobs if job in known]
+    else:
+        end, listed = now, list(jobs)
     windows = Windows(end, since)
     if on_windows is not None:
         on_windows(windows)
     overview = Overview(windows, problems=problems)
-    listed = [job for job in jobs if now is not None or job in listings]
 
     async def one(job: str) -> None:
-        builds = await window_builds(
-            source, job, windows, limiter=limiter, builds=listings.get(job)
-        )
+        if job not in known:
+            try:
+                async with limiter:
+                    known[job] = await list_job_builds(source, job)
+            except ProwtuiError as exc:
+                overview.problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
+                return
+        builds = await window_builds(source, job, windows, limiter=limiter, builds=known[job])
         overview.problems.extend(builds.problems)
         overview.warnings.extend(builds.warnings)
         if not builds.listed:
@@ -324,3 +340,45 @@ def last_pass_text(job: JobOverview, now: datetime) -> str:
     if job.last_pass is None:
         return "none"
     return f"{age_text(job.last_pass.started, now)} ago"
+
+
+# -- jobs beneath a folder (the Jobs screen) ---------------------------------------------------
+
+#: directories listed at most while looking for the jobs beneath a folder
+MAX_FOLDER_LISTINGS = 400
+
+
+async def jobs_beneath(source: Source, folder: str) -> tuple[list[str], bool]:
+    """The job directories at or below ``folder`` (a build or a file inside a job: that job),
+    sorted, and whether the search stopped at :data:`MAX_FOLDER_LISTINGS` listings."""
+    from prowtui.prow.jobs import classify_path
+
+    folder = normalize_dir(folder) if folder.strip("/") else ""
+    info = classify_path(folder)
+    if info.job is not None:
+        return [info.job.path], False
+    jobs: list[str] = []
+    pending = [folder]
+    listed = 0
+    while pending:
+        batch, pending = pending[:32], pending[32:]
+        if listed + len(batch) > MAX_FOLDER_LISTINGS:
+            return sorted(jobs), True
+        listed += len(batch)
+        found = await asyncio.gather(*(source.list(p) for p in batch), return_exceptions=True)
+        for entries in found:
+            if isinstance(entries, BaseException):
+                if not isinstance(entries, Exception):
+                    raise entries
+                continue
+            for entry in entries:
+                if not entry.is_dir:
+                    continue
+                kind = classify_path(entry.path).kind
+                if kind == "job":
+                    jobs.append(entry.path)
+                elif kind in ("logs-root", "root") or (
+                    kind == "other" and entry.path.count("/") < 3
+                ):
+                    pending.append(entry.path)
+    return sorted(jobs), False
