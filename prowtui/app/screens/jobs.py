@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from rich.text import Text
 from textual import events, on, work
@@ -77,7 +78,11 @@ class JobsScreen(Screen[None]):
         Binding("slash", "filter", "Filter", tooltip="shell pattern or text", id="jobs.filter"),
     ]
 
-    def __init__(self, explorer: Explorer, folder: str) -> None:
+    def __init__(
+        self, explorer: Explorer, folder: str, *, now: datetime | Literal["latest"] | None = None
+    ) -> None:
+        """``now``: the windows' end; ``latest`` the newest build's ID time; None (default)
+        ``latest`` on the demo bucket, else the current time."""
         super().__init__()
         self.explorer = explorer
         self.folder = folder
@@ -86,7 +91,9 @@ class JobsScreen(Screen[None]):
         self.truncated_search = False
         self.window_index = 0
         #: the windows' end (None: the newest build, found by the first read)
-        self.now: datetime | None = None if explorer.source.kind == "demo" else datetime.now(UTC)
+        if now is None:
+            now = "latest" if explorer.source.kind == "demo" else datetime.now(UTC)
+        self.now: datetime | None = None if now == "latest" else now  # type: ignore[assignment]
         #: overviews by window length, then job
         self.overviews: dict[timedelta, dict[str, JobOverview]] = {}
         self.problems: dict[str, list[str]] = {}
