@@ -182,14 +182,29 @@ def _window_line(overview: Overview) -> str:
 
     windows = overview.windows
     span = age_text(windows.start, windows.now)
+    count = len(overview.jobs)
     return (
-        f"{len(overview.jobs)} job(s), window {span} up to {format_time(windows.now)} "
-        f"(compared with the {span} before)"
+        f"{count} job{'' if count == 1 else 's'}, window {span} up to "
+        f"{format_time(windows.now)} (compared with the {span} before)"
     )
 
 
+def common_prefix(names: list[str]) -> str:
+    """The longest prefix up to a ``-`` or ``/`` that every name (two or more) shares."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    cut = max(first[:size].rfind("-"), first[:size].rfind("/"))
+    return first[: cut + 1] if cut > 0 else ""
+
+
 def print_table(overview: Overview) -> None:
-    """The Rich table, worst first."""
+    """The Rich table, worst first; job names without the prefix they all share (said in the
+    title), the strip of newest results as wide as the terminal allows."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -198,25 +213,31 @@ def print_table(overview: Overview) -> None:
 
     now = overview.windows.now
     console = Console(highlight=False)
-    table = Table(title=_window_line(overview), title_justify="left", expand=False)
-    table.add_column("state")
-    table.add_column("pass", justify="right")
-    table.add_column("", justify="left")
-    table.add_column("runs", justify="right")
-    table.add_column("failing since", justify="right")
-    table.add_column("last pass", justify="right")
-    table.add_column("newest results")
+    prefix = common_prefix([job.job for job in overview.jobs])
+    title = Text(_window_line(overview))
+    if prefix:
+        title.append("\njob names after ")
+        title.append_text(inert_text(prefix))
+    cells = max(6, min(STRIP_CELLS, (console.width - 70) // 2))
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("job", overflow="fold")
+    table.add_column("state", no_wrap=True)
+    table.add_column("pass", justify="right", no_wrap=True)
+    table.add_column("Δ", no_wrap=True)
+    table.add_column("runs", justify="right", no_wrap=True)
+    table.add_column("failing", justify="right", no_wrap=True)
+    table.add_column("last pass", justify="right", no_wrap=True)
+    table.add_column("newest", no_wrap=True, width=cells)
     for job in overview.jobs:
         table.add_row(
+            inert_text(job.job[len(prefix) :].rstrip("/") or job.job),
             Text(job.state, style=jo.STATE_STYLES[job.state]),
             jo.rate_text(job.pass_rate),
             _change_cell(job),
             str(job.runs),
             jo.failing_since_text(job, now),
             jo.last_pass_text(job, now),
-            _strip(job),
-            inert_text(job.job),
+            _strip(job, cells),
         )
     console.print(table)
 
@@ -231,13 +252,13 @@ def _change_cell(job: JobOverview) -> Any:
     return Text(text, style=style)
 
 
-def _strip(job: JobOverview) -> Any:
+def _strip(job: JobOverview, cells: int = STRIP_CELLS) -> Any:
     from rich.text import Text
 
     from prowtui.analysis.jobs_overview import result_color
 
     strip = Text()
-    for build in job.results[:STRIP_CELLS]:
+    for build in job.results[:cells]:
         strip.append("■", style=result_color(build))
     return strip
 
