@@ -139,7 +139,7 @@ def test_cli_usage_and_plain(release: Path, capsys: pytest.CaptureFixture[str]):
     code, out, err = jobs_cli(capsys, "--source", str(release), "logs/*", *NOW_ARG)
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("6 job(s), window 7d up to 2024-05-01T12:00:00Z")
+    assert lines[0].startswith("6 jobs, window 7d up to 2024-05-01T12:00:00Z")
     assert lines[2].split()[:4] == ["broken", "0%", "↓50", "3"]
     assert lines[2].split()[-2:] == ["xxx", "logs/periodic-x-4.16-broken/"]
 

@@ -218,7 +218,10 @@ def print_table(overview: Overview) -> None:
     if prefix:
         title.append("\njob names after ")
         title.append_text(inert_text(prefix))
-    cells = max(6, min(STRIP_CELLS, (console.width - 70) // 2))
+    names = [job.job[len(prefix) :].rstrip("/") or job.job for job in overview.jobs]
+    # the columns besides the job's and the strip take about 62 cells with their padding
+    longest = max((len(name) for name in names), default=10)
+    cells = max(6, min(STRIP_CELLS, console.width - 62 - longest))
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("job", overflow="fold")
     table.add_column("state", no_wrap=True)
@@ -228,9 +231,9 @@ def print_table(overview: Overview) -> None:
     table.add_column("failing", justify="right", no_wrap=True)
     table.add_column("last pass", justify="right", no_wrap=True)
     table.add_column("newest", no_wrap=True, width=cells)
-    for job in overview.jobs:
+    for job, name in zip(overview.jobs, names, strict=True):
         table.add_row(
-            inert_text(job.job[len(prefix) :].rstrip("/") or job.job),
+            inert_text(name),
             Text(job.state, style=jo.STATE_STYLES[job.state]),
             jo.rate_text(job.pass_rate),
             _change_cell(job),
