@@ -94,3 +94,18 @@ async def test_j_on_the_demo_then_triage_and_tree() -> None:
         await settle(pilot)
         main = app.screen
         assert isinstance(main, MainScreen) and main.current_path() == NIGHTLY_JOB_DIR
+
+
+def test_snapshot_jobs_screen_at_80x24(snap_compare) -> None:
+    """J on logs/ of the demo in a classic terminal: the job names keep their room, the footer
+    its keys, the line under the table the cursor job's failing run and last pass."""
+
+    async def open_jobs(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("J")
+        await settle(pilot)
+        await pilot.pause(0.4)  # the table is rebuilt on a timer as jobs come in
+        await settle(pilot)
+
+    app = ProwtuiApp(Explorer(open_demo(), None, "logs/"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_jobs)
