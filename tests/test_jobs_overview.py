@@ -136,6 +136,11 @@ def test_cli_usage_and_plain(release: Path, capsys: pytest.CaptureFixture[str]):
     assert code == 2 and "no job directory matches" in err
     code, _, err = jobs_cli(capsys, "--source", str(release), "logs/*", "--since", "3m")
     assert code == 2 and "--since" in err
+    code, out, err = jobs_cli(
+        capsys, "--source", str(release), "logs/*", "--now", "latest", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["now"] == "2024-05-01T00:00:00Z"  # the newest build's ID time
     code, out, err = jobs_cli(capsys, "--source", str(release), "logs/*", *NOW_ARG)
     assert code == 0, err
     lines = out.splitlines()
