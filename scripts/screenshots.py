@@ -3,8 +3,8 @@
 Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
 shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
 the export dialog, the Triage screen and the Jobs screen at 120x36, headless
-(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
-``fonts-firacode`` for a faithful result).
+(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is
+available (install ``fonts-firacode`` for a faithful result).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from prowtui.app import Explorer, ProwtuiApp
-from prowtui.sources.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 
 SIZE = (120, 36)
 BUILD = f"{NIGHTLY_JOB_DIR}1763353455621050368/"
