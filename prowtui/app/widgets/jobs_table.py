@@ -77,8 +77,9 @@ class JobsTable(DataTable[Text]):
         return None if key.value is None else str(key.value)
 
     def show(self, rows: list[JobOverview], now: datetime, width: int) -> None:
-        """Replace the rows (keeping the cursor on the same job) for a table ``width`` wide."""
-        current = self.current_job()
+        """Replace the rows for a table ``width`` wide. A cursor on the first row stays on the
+        first row (the worst job, as rows come in and re-sort); elsewhere it stays on its job."""
+        current = self.current_job() if self.cursor_row > 0 else None
         wide = width >= WIDE
         columns = [*_NARROW_COLUMNS, *(_WIDE_COLUMNS if wide else ()), _STRIP_COLUMN]
         fixed = sum(w + 2 for _, w in columns) + 2 + 2  # cell padding, the job's, scrollbar
