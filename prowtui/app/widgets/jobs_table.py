@@ -31,7 +31,7 @@ WIDE = 110
 STRIP_CELLS = 10
 #: (label, width) of the columns after the job's; None: only when wide
 _NARROW_COLUMNS = (("state", 7), ("pass", 4), ("Δ", 3), ("runs", 4))
-_WIDE_COLUMNS = (("failing since", 13), ("last pass", 9))
+_WIDE_COLUMNS = (("failing since", 13), ("last pass", 11))
 _STRIP_COLUMN = ("newest", STRIP_CELLS)
 
 
