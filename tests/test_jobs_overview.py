@@ -216,3 +216,18 @@ def test_demo_release_covers_every_state(capsys: pytest.CaptureFixture[str]):
                 with_it.add(job)
                 passed_with_it += '"SUCCESS"' in (build / "finished.json").read_text()
     assert len(with_it) >= 6 and passed_with_it > 0
+
+
+async def test_jobs_beneath_a_folder():
+    from prowtui.analysis.jobs_overview import jobs_beneath
+    from prowtui.demo import NIGHTLY_JOB_DIR, PRESUBMIT_JOB_DIR, RELEASE_JOB_DIRS, open_demo
+
+    source = open_demo()
+    everything, stopped = await jobs_beneath(source, "")
+    assert not stopped and PRESUBMIT_JOB_DIR in everything and len(everything) == 15
+    assert not any("pr-logs/directory/" in job for job in everything)  # links, not builds
+    assert (await jobs_beneath(source, "logs/"))[0] == sorted(
+        [*RELEASE_JOB_DIRS, NIGHTLY_JOB_DIR, everything[0]]
+    )
+    inside = f"{NIGHTLY_JOB_DIR}1763353455621050368/artifacts/"
+    assert await jobs_beneath(source, inside) == ([NIGHTLY_JOB_DIR], False)

@@ -350,7 +350,8 @@ MAX_FOLDER_LISTINGS = 400
 
 async def jobs_beneath(source: Source, folder: str) -> tuple[list[str], bool]:
     """The job directories at or below ``folder`` (a build or a file inside a job: that job),
-    sorted, and whether the search stopped at :data:`MAX_FOLDER_LISTINGS` listings."""
+    sorted, and whether the search stopped at :data:`MAX_FOLDER_LISTINGS` listings.
+    ``pr-logs/directory/`` (links to builds that live under ``pr-logs/pull/``) is skipped."""
     from prowtui.prow.jobs import classify_path
 
     folder = normalize_dir(folder) if folder.strip("/") else ""
@@ -374,6 +375,8 @@ async def jobs_beneath(source: Source, folder: str) -> tuple[list[str], bool]:
             for entry in entries:
                 if not entry.is_dir:
                     continue
+                if entry.path.endswith("pr-logs/directory/"):
+                    continue  # links to presubmit builds kept elsewhere, not builds
                 kind = classify_path(entry.path).kind
                 if kind == "job":
                     jobs.append(entry.path)

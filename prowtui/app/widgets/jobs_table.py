@@ -84,14 +84,17 @@ class JobsTable(DataTable[Text]):
         columns = [*_NARROW_COLUMNS, *(_WIDE_COLUMNS if wide else ()), _STRIP_COLUMN]
         fixed = sum(w + 2 for _, w in columns) + 2 + 2  # cell padding, the job's, scrollbar
         job_width = max(12, width - fixed)
-        names = [parse_job_path(job.job).name for job in rows]
+        refs = [parse_job_path(job.job) for job in rows]
+        names = [ref.name for ref in refs]
         prefix = common_prefix(names)
         self.clear(columns=True)
         self.add_column("job", width=job_width, key="job")
         for label, col_width in columns:
             self.add_column(label, width=col_width, key=label)
-        for job, name in zip(rows, names, strict=True):
+        for job, name, ref in zip(rows, names, refs, strict=True):
             shown = "…" + name[len(prefix) :] if prefix else name
+            if ref.pr:
+                shown += f" #{ref.pr}"  # a presubmit: one job directory per pull request
             change = change_text(job.change)
             cells = [
                 Text(ellipsize_start(inert(shown), job_width)),
