@@ -328,6 +328,12 @@ def age_text(then: datetime, now: datetime) -> str:
     return f"{days}d {rest}h" if rest and days < 10 else f"{days}d"
 
 
+def since_text(since: timedelta) -> str:
+    """A window's length as ``--since`` takes it: ``14d``, ``36h``."""
+    hours = int(since.total_seconds()) // 3600
+    return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
+
+
 def failing_since_text(job: JobOverview, now: datetime) -> str:
     """``3d (5)``: how long ago the failing run began, and its length; empty when none."""
     if job.failing_since is None:

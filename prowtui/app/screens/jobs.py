@@ -29,6 +29,7 @@ from prowtui.analysis.jobs_overview import (
     last_pass_text,
     rate_text,
     read_overview,
+    since_text,
     sort_jobs,
 )
 from prowtui.analysis.window_builds import JobWindowBuilds
@@ -256,7 +257,7 @@ class JobsScreen(Screen[None]):
         if message is not None:
             status.update(Text(message, style="red"))
             return
-        span = age_text(datetime.now(UTC) - self.since, datetime.now(UTC))
+        span = since_text(self.since)
         parts = []
         if self.state == "finding":
             parts.append("finding jobs…")
