@@ -33,9 +33,10 @@ from prowtui.analysis.jobs_overview import (
     sort_jobs,
 )
 from prowtui.analysis.window_builds import JobWindowBuilds
-from prowtui.app.screens.main import HEADER_CHROME
+from prowtui.app.messages import OpenInExplorer
+from prowtui.app.screens.triage_session import OpenTarget
 from prowtui.app.services import Explorer
-from prowtui.app.widgets.cells import ellipsize_start
+from prowtui.app.widgets.cells import HEADER_CHROME, ellipsize_start
 from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.jobs_table import JobsTable
 from prowtui.errors import ProwtuiError
@@ -384,6 +385,4 @@ class JobsScreen(Screen[None]):
             return
         self.workers.cancel_group(self, "jobs")
         self.app.pop_screen()
-        main = getattr(self.app, "main_screen", None)
-        if main is not None:
-            main.goto(job)
+        self.app.post_message(OpenInExplorer(OpenTarget(job)))
