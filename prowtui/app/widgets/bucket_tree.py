@@ -1,14 +1,20 @@
-"""The lazy bucket tree: one listing per expand, a loading child, an error child, build results.
+"""The lazy bucket tree: one listing per expand, a loading child, an error child, build results,
+a filter per folder.
 
 Labels are always ``rich.text.Text`` built from inert strings (``Tree`` would parse a plain
 ``str`` as markup). Build rows show their result and start time, read only for the rows on
 screen, through the app's :class:`~prowtui.app.services.BuildResultCache`.
+
+A folder's children are added and removed in one batch and the tree never measures every
+label (it does not scroll sideways), so a folder of tens of thousands of entries opens and
+filters at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +27,7 @@ from textual.widgets.tree import TreeNode, UnknownNodeID
 
 from prowtui.app.services import BuildResultCache, BuildSummary, ListingCache, format_time
 from prowtui.app.widgets.cells import ellipsize_end, ellipsize_middle
+from prowtui.app.widgets.name_filter import name_matcher
 from prowtui.errors import NotCached, ProwtuiError
 from prowtui.prow.jobs import classify_path
 from prowtui.safetext import inert
@@ -54,6 +61,13 @@ class NodeData:
     kind: str = field(default="other")
     #: the build result its label shows (None: not read yet, or its label not updated yet)
     shown: BuildSummary | None = None
+    #: the filter on this folder's children ("" when none)
+    filter: str = ""
+    #: every child while a filter hides some (None when unfiltered)
+    all_children: list[Any] | None = field(default=None, repr=False)
+    #: how many entries the filter keeps, of how many
+    matches: int = 0
+    total: int = 0
 
     @property
     def is_build(self) -> bool:
@@ -154,6 +168,9 @@ class BucketTree(Tree[NodeData]):
         """The label cut in the middle to the tree's width (no sideways scrolling): the full
         path of the cursor's node is in the header."""
         label = super().render_label(node, base_style, style)
+        data = node.data
+        if data is not None and data.filter:
+            label.append(filter_note(data), "italic yellow")
         width = self.scrollable_content_region.width
         if width <= 0:
             return label
@@ -172,6 +189,118 @@ class BucketTree(Tree[NodeData]):
                 return Text.assemble(name, ellipsize_end(details, room - name.cell_len))
             label = name
         return ellipsize_middle(label, room)
+
+    def process_label(self, label: str | Text) -> Text:
+        """Labels are built here from inert, one-line strings: taken as they are (Textual
+        would copy and split each one again)."""
+        if isinstance(label, Text):
+            return label
+        return super().process_label(label)
+
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        """Nothing to measure: labels are cut to the tree's width, which never scrolls
+        sideways (Textual would otherwise render every label of a 20,000-entry folder)."""
+        return 0
+
+    # -- children in one batch -------------------------------------------------------------
+
+    def _replace_children(
+        self, node: TreeNode[NodeData], children: list[tuple[Text, NodeData, bool]]
+    ) -> None:
+        """Replace ``node``'s children by ``(label, data, expandable)`` rows in one batch.
+
+        ``TreeNode.add`` invalidates the whole tree once per child and ``remove_children``
+        looks each child up in its parent's list, both fine for a build and seconds for a
+        folder of 20,000 jobs; this does the same work with Textual's node constructor and one
+        invalidation.
+        """
+        self._drop_children(node)
+        add_node = self._add_node
+        new: list[TreeNode[NodeData]] = []
+        for label, data, expandable in children:
+            child = add_node(node, label, data)
+            child._allow_expand = expandable
+            new.append(child)
+        node._children[:] = new
+        node._updates += 1
+        self._invalidate()
+
+    def _drop_children(self, node: TreeNode[NodeData]) -> None:
+        """Forget ``node``'s children (hidden ones too) and everything below them."""
+        nodes = self._tree_nodes
+        stack = list(_every_child(node))
+        while stack:
+            child = stack.pop()
+            nodes.pop(child._id, None)
+            stack.extend(_every_child(child))
+        node._children.clear()
+        if node.data is not None:
+            node.data.all_children = None
+
+    # -- the filter ------------------------------------------------------------------------
+
+    def filter_folder(self) -> TreeNode[NodeData]:
+        """The folder ``f`` filters: the cursor's expanded folder, else the folder holding the
+        cursor's file or collapsed folder."""
+        node = self.cursor_node or self.root
+        data = node.data
+        if (
+            data is not None
+            and data.is_dir
+            and data.role == "entry"
+            and (node.is_expanded or node.is_root)
+        ):
+            return node
+        return node.parent or self.root
+
+    def set_filter(self, node: TreeNode[NodeData], text: str) -> tuple[int, int]:
+        """Show only ``node``'s children whose names match ``text`` (everything for "");
+        ``(matches, total)``. A folder still loading is filtered when its listing arrives."""
+        data = node.data
+        assert data is not None
+        data.filter = text
+        if data.state == "loaded":
+            self._apply_filter(node)
+        else:
+            node.refresh()
+        return data.matches, data.total
+
+    def _apply_filter(self, node: TreeNode[NodeData]) -> None:
+        data = node.data
+        assert data is not None
+        if data.all_children is not None:
+            for child in node._children:  # the "no match" leaf of the previous filter
+                if child.data is not None and child.data.role == "nomatch":
+                    self._tree_nodes.pop(child._id, None)
+            everything = data.all_children
+        else:
+            everything = list(node._children)
+        entries = [c for c in everything if c.data is not None and c.data.role == "entry"]
+        data.total = len(entries)
+        if not data.filter:
+            data.all_children = None
+            data.matches = data.total
+            shown = everything
+        else:
+            matches = name_matcher(data.filter)
+            shown = [c for c in entries if matches(c.data.entry.name)]
+            data.all_children = everything
+            data.matches = len(shown)
+            if not shown:
+                leaf = self._add_node(
+                    node,
+                    Text(f"(no name matches {inert(data.filter)})", style="dim italic"),
+                    NodeData(data.path, False, role="nomatch"),
+                )
+                leaf._allow_expand = False
+                shown = [leaf]
+        node._children[:] = shown
+        node._updates += 1
+        self._invalidate()
+        cursor = self.cursor_node
+        if cursor is not None and not _attached(cursor):
+            self.place_cursor(node)
+        self.schedule_build_results()
 
     # -- loading -------------------------------------------------------------------------
 
@@ -197,9 +326,15 @@ class BucketTree(Tree[NodeData]):
         data = node.data
         assert data is not None
         data.state = "loading"
-        node.remove_children()
-        node.add_leaf(
-            Text("loading…", style="dim italic"), NodeData(data.path, False, role="loading")
+        self._replace_children(
+            node,
+            [
+                (
+                    Text("loading…", style="dim italic"),
+                    NodeData(data.path, False, role="loading"),
+                    False,
+                )
+            ],
         )
 
     def _alive(self, node: TreeNode[NodeData]) -> bool:
@@ -221,34 +356,41 @@ class BucketTree(Tree[NodeData]):
                 return False
             reason = inert(str(exc)) or type(exc).__name__
             data.state = "failed"
-            node.remove_children()
             # offline, retrying cannot help: the reason already says what to do
             hint = "" if isinstance(exc, NotCached) else "  (r to retry)"
-            node.add_leaf(
-                Text(f"⚠ {reason}{hint}", style="red"),
-                NodeData(data.path, False, role="error"),
+            self._replace_children(
+                node,
+                [
+                    (
+                        Text(f"⚠ {reason}{hint}", style="red"),
+                        NodeData(data.path, False, role="error"),
+                        False,
+                    )
+                ],
             )
             self.post_message(self.ListingFailed(data.path, reason))
             return False
         if not self._alive(node) or data.generation != generation:
             return False
         data.state = "loaded"
-        node.remove_children()
+        rows: list[tuple[Text, NodeData, bool]] = []
         if not entries:
-            node.add_leaf(
-                Text("(empty)", style="dim italic"), NodeData(data.path, False, role="loading")
+            rows.append(
+                (
+                    Text("(empty)", style="dim italic"),
+                    NodeData(data.path, False, role="loading"),
+                    False,
+                )
             )
+        cached_result = self.results.cached
         for entry in entries:
             kind = path_kind(entry.path)
             child_data = NodeData(entry.path, entry.is_dir, entry, kind=kind)
-            summary = self.results.cached(entry.path) if child_data.is_build else None
+            summary = cached_result(entry.path) if child_data.is_build else None
             child_data.shown = summary
-            label = entry_label(entry, kind, summary)
-            if entry.is_dir:
-                node.add(label, child_data)
-            else:
-                node.add_leaf(label, child_data)
-        self.schedule_build_results()
+            rows.append((entry_label(entry, kind, summary), child_data, entry.is_dir))
+        self._replace_children(node, rows)
+        self._apply_filter(node)
         return True
 
     def action_reload(self) -> None:
@@ -313,13 +455,16 @@ class BucketTree(Tree[NodeData]):
             wanted_dir = prefix + segment + "/"
             wanted_file = prefix + segment
             match = None
-            for child in node.children:
+            everyone = data.all_children if data.all_children is not None else node.children
+            for child in everyone:
                 child_data = child.data
                 if child_data is None or child_data.role != "entry":
                     continue
                 if child_data.path == wanted_dir or (last and child_data.path == wanted_file):
                     match = child
                     break
+            if match is not None and data.all_children is not None and match not in node.children:
+                self.set_filter(node, "")  # a path asked for by name is shown, filter or not
             if match is None:
                 self.place_cursor(node)
                 self.post_message(self.Revealed(prefix, False))
@@ -409,3 +554,26 @@ class BucketTree(Tree[NodeData]):
                 return node
             stack.extend(node.children)
         return None
+
+
+def filter_note(data: NodeData) -> str:
+    """What a filtered folder's row says after its name."""
+    return f"{LABEL_GAP}filtered “{inert(data.filter)}”: {data.matches:,} of {data.total:,}"
+
+
+def _every_child(node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:
+    """A node's children, those a filter hides included."""
+    data = node.data
+    if data is not None and data.all_children is not None:
+        return [*data.all_children, *node._children]
+    return node._children
+
+
+def _attached(node: TreeNode[NodeData]) -> bool:
+    """True when ``node`` is on a line of the tree (no filtered-out node above it)."""
+    parent = node.parent
+    while parent is not None:
+        if node not in parent._children:
+            return False
+        node, parent = parent, parent.parent
+    return True
