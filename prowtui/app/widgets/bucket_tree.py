@@ -116,6 +116,7 @@ class BucketTree(Tree[NodeData]):
 
     BINDINGS = [
         Binding("r", "reload", "Reload", id="tree.reload"),
+        Binding("f", "filter", "Filter", id="tree.filter"),
         Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
         Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
         Binding("l", "expand_node", "Open", show=False, id="tree.open"),
@@ -137,6 +138,13 @@ class BucketTree(Tree[NodeData]):
         def __init__(self, path: str, reason: str) -> None:
             self.path = path
             self.reason = reason
+            super().__init__()
+
+    class Filtered(Message):
+        """``folder``'s children were filtered again (a key, or its listing arrived)."""
+
+        def __init__(self, folder: TreeNode[NodeData]) -> None:
+            self.folder = folder
             super().__init__()
 
     class Revealed(Message):
@@ -189,6 +197,22 @@ class BucketTree(Tree[NodeData]):
                 return Text.assemble(name, ellipsize_end(details, room - name.cell_len))
             label = name
         return ellipsize_middle(label, room)
+
+    def on_key(self, event: events.Key) -> None:
+        """``f`` opens the filter line as the key arrives, and a printable key typed (or
+        pasted) right after it, still queued here, goes to the filter line: the binding alone
+        would run only once the key had bubbled to the app, after the keys behind it."""
+        focused = self.screen.focused
+        if focused is self:
+            bindings = self._bindings.key_to_bindings.get(event.key, ())
+            if any(binding.action == "filter" for binding in bindings):
+                event.stop()
+                event.prevent_default()
+                self.action_filter()
+        elif focused is not None and event.is_printable:
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
 
     def process_label(self, label: str | Text) -> Text:
         """Labels are built here from inert, one-line strings: taken as they are (Textual
@@ -253,6 +277,13 @@ class BucketTree(Tree[NodeData]):
             return node
         return node.parent or self.root
 
+    def action_filter(self) -> None:
+        """Filter the folder under the cursor (or holding it) by name."""
+        screen = self.screen
+        opener = getattr(screen, "open_filter", None)
+        if opener is not None:  # at once: the keys typed right after ``f`` are the filter's
+            opener(self.filter_folder())
+
     def set_filter(self, node: TreeNode[NodeData], text: str) -> tuple[int, int]:
         """Show only ``node``'s children whose names match ``text`` (everything for "");
         ``(matches, total)``. A folder still loading is filtered when its listing arrives."""
@@ -301,6 +332,7 @@ class BucketTree(Tree[NodeData]):
         if cursor is not None and not _attached(cursor):
             self.place_cursor(node)
         self.schedule_build_results()
+        self.post_message(self.Filtered(node))
 
     # -- loading -------------------------------------------------------------------------
 
@@ -558,7 +590,9 @@ class BucketTree(Tree[NodeData]):
 
 def filter_note(data: NodeData) -> str:
     """What a filtered folder's row says after its name."""
-    return f"{LABEL_GAP}filtered “{inert(data.filter)}”: {data.matches:,} of {data.total:,}"
+    if data.state != "loaded":
+        return f"{LABEL_GAP}filtered: “{inert(data.filter)}”"
+    return f"{LABEL_GAP}filtered {data.matches:,} of {data.total:,}: “{inert(data.filter)}”"
 
 
 def _every_child(node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:
