@@ -19,6 +19,12 @@ def ellipsize_middle(text: Text, width: int) -> Text:
     head_cells = (keep + 1) // 2
     tail_cells = keep - head_cells
     plain = text.plain
+    if plain.isascii() and plain.isprintable():  # one cell a character: no measuring
+        tail = len(plain) - tail_cells
+        if not text.spans:  # one style: no slicing of spans either
+            style = text.style
+            return Text.assemble((plain[:head_cells], style), ("…", "dim"), (plain[tail:], style))
+        return Text.assemble(text[:head_cells], ("…", "dim"), text[tail:])
     head, used = 0, 0
     while head < len(plain) and used + cell_len(plain[head]) <= head_cells:
         used += cell_len(plain[head])

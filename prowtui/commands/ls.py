@@ -1,4 +1,9 @@
-"""``prowtui ls [--source SRC] PATH [--json]``: one level of a bucket prefix."""
+"""``prowtui ls [--source SRC] PATH [-l | --json]``: one level of a bucket prefix.
+
+On a terminal, a table whose names are cut in the middle to fit (never wrapped); piped, one
+name a line (a directory with its ``/``) for ``grep``, ``wc -l`` and ``xargs``; ``-l``, name,
+size and time tab-separated.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from prowtui.commands.common import add_source_args, run, usage_error
 from prowtui.errors import NotFound, UsageError
-from prowtui.safetext import inert_text
+from prowtui.safetext import inert, inert_text
 from prowtui.sources.base import Entry, Source
 from prowtui.units import human_size
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+#: the widths of the table's other columns and borders, and the fewest cells a name gets
+UPDATED_WIDTH = len("YYYY-MM-DD HH:MM:SS")
+TABLE_CHROME = 10
+MIN_NAME_WIDTH = 12
 
 
 def register(subparsers: Any) -> None:
@@ -27,7 +37,15 @@ def register(subparsers: Any) -> None:
     )
     add_source_args(parser)
     parser.add_argument("path", metavar="PATH", nargs="?", default="", help="path or URL")
-    parser.add_argument("--json", action="store_true", help="print a JSON list of entries")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "-l",
+        "--long",
+        action="store_true",
+        help="one entry a line: name, size in bytes (empty for a directory) and time "
+        "(ISO 8601 UTC, empty when unknown), tab-separated",
+    )
+    output.add_argument("--json", action="store_true", help="print a JSON list of entries")
     parser.set_defaults(func=main)
 
 
@@ -46,19 +64,37 @@ async def list_path(source: Source, path: str) -> list[Entry]:
         return [Entry(name, path, False, info.size, info.updated)]
 
 
-def render_table(entries: list[Entry], where: str) -> Table:
-    """A Rich table of entries; every name is made inert."""
+def plain_lines(entries: list[Entry], *, long: bool = False) -> str:
+    """The piped output: one inert name a line, or ``name\tsize\ttime`` with ``long``."""
+    if not long:
+        return "".join(f"{inert(entry.name)}\n" for entry in entries)
+    lines = []
+    for entry in entries:
+        size = "" if entry.is_dir or entry.size is None else str(entry.size)
+        updated = entry.updated.strftime("%Y-%m-%dT%H:%M:%SZ") if entry.updated else ""
+        lines.append(f"{inert(entry.name)}\t{size}\t{updated}\n")
+    return "".join(lines)
+
+
+def render_table(entries: list[Entry], where: str, width: int = 80) -> Table:
+    """A Rich table of entries for a terminal ``width`` cells wide: every name inert and cut
+    in the middle to fit, so a row is always one line."""
     from rich.table import Table
     from rich.text import Text
 
+    from prowtui.textcut import ellipsize_middle
+
+    sizes = [human_size(entry.size) for entry in entries]
+    size_width = max([len("Size"), *map(len, sizes)])
+    room = max(MIN_NAME_WIDTH, width - size_width - UPDATED_WIDTH - TABLE_CHROME)
     table = Table(title=inert_text(where), title_justify="left", expand=False)
-    table.add_column("Name", overflow="fold")
+    table.add_column("Name", no_wrap=True, overflow="crop")
     table.add_column("Size", justify="right", no_wrap=True)
     table.add_column("Updated (UTC)", no_wrap=True)
-    for entry in entries:
+    for entry, size in zip(entries, sizes, strict=True):
         updated = entry.updated.strftime("%Y-%m-%d %H:%M:%S") if entry.updated else ""
-        style = "bold blue" if entry.is_dir else ""
-        table.add_row(inert_text(entry.name, style), Text(human_size(entry.size)), Text(updated))
+        name = inert_text(entry.name, "bold blue" if entry.is_dir else "")
+        table.add_row(ellipsize_middle(name, room), Text(size), Text(updated))
     return table
 
 
@@ -79,11 +115,14 @@ def main(args: argparse.Namespace) -> int:
             await source.aclose()
         if args.json:
             sys.stdout.write(json.dumps([e.to_json() for e in entries], indent=1) + "\n")
+        elif args.long or not sys.stdout.isatty():
+            sys.stdout.write(plain_lines(entries, long=args.long))
         else:
             from rich.console import Console
 
+            console = Console(highlight=False)
             where = f"{source.describe()} {path or '/'}"
-            Console(highlight=False).print(render_table(entries, where))
+            console.print(render_table(entries, where, console.width))
         return 0
 
     return int(run(body))
