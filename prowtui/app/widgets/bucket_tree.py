@@ -176,17 +176,25 @@ class BucketTree(Tree[NodeData]):
         """The label cut in the middle to the tree's width (no sideways scrolling): the full
         path of the cursor's node is in the header."""
         label = super().render_label(node, base_style, style)
-        data = node.data
-        if data is not None and data.filter:
-            label.append(filter_note(data), "italic yellow")
         width = self.scrollable_content_region.width
-        if width <= 0:
-            return label
         depth, parent = 0, node.parent
         while parent is not None:
             depth += 1
             parent = parent.parent
         room = max(8, width - depth * self.guide_depth)
+        data = node.data
+        if data is not None and data.filter:
+            # a filtered folder always says so: its count stays, its name's middle gives way
+            count, text = filter_note(data)
+            name_room = max(8, room - len(count))
+            if width > 0 and label.cell_len > name_room:
+                label = ellipsize_middle(label, name_room)
+            label.append(count, "italic yellow")
+            if width <= 0 or label.cell_len + len(text) <= room:
+                label.append(text, "italic yellow")
+            return label
+        if width <= 0:
+            return label
         if label.cell_len <= room:
             return label
         # the details after the name (size, start time) give way first, then the name's middle
@@ -588,11 +596,13 @@ class BucketTree(Tree[NodeData]):
         return None
 
 
-def filter_note(data: NodeData) -> str:
-    """What a filtered folder's row says after its name."""
+def filter_note(data: NodeData) -> tuple[str, str]:
+    """What a filtered folder's row says after its name: the count (always shown) and the
+    filter's text (when there is room)."""
+    text = f": “{inert(data.filter)}”"
     if data.state != "loaded":
-        return f"{LABEL_GAP}filtered: “{inert(data.filter)}”"
-    return f"{LABEL_GAP}filtered {data.matches:,} of {data.total:,}: “{inert(data.filter)}”"
+        return f"{LABEL_GAP}filtered", text
+    return f"{LABEL_GAP}filtered {data.matches:,} of {data.total:,}", text
 
 
 def _every_child(node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:
