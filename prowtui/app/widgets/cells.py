@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.cells import cell_len
 from rich.text import Text
 
 from prowtui.safetext import inert
-from prowtui.textcut import ellipsize_middle
+from prowtui.textcut import ellipsize_middle, ellipsize_start
 
 __all__ = ["cell", "ellipsize_end", "ellipsize_middle", "ellipsize_start", "sort_key"]
 
@@ -38,24 +37,6 @@ def sort_key(value: object) -> tuple[int, object]:
         moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return (0, moment.timestamp())
     return (1, str(value))
-
-
-def ellipsize_start(value: str, width: int) -> str:
-    """``value`` cut to ``width`` cells from the left (``…tail``): the end of a path is the
-    part that tells it apart."""
-    if width <= 0:
-        return ""
-    if cell_len(value) <= width:
-        return value
-    out: list[str] = []
-    used = 1
-    for char in reversed(value):
-        size = cell_len(char)
-        if used + size > width:
-            break
-        out.append(char)
-        used += size
-    return "…" + "".join(reversed(out))
 
 
 def ellipsize_end(text: Text, width: int) -> Text:
