@@ -222,8 +222,8 @@ async def tree_figures(root: Path) -> dict[str, dict[str, float]]:
             tree.place_cursor(node)
             start = time.perf_counter()
             node.expand()  # lists from the cache, fills the folder
-            while not node.children or node.children[0].data.role != "entry":
-                await pilot.pause()
+            while node.data.state != "loaded":
+                await asyncio.sleep(0.002)
             await pilot.pause()  # one refresh: the folder on screen
             shown = time.perf_counter() - start
             keys = {}

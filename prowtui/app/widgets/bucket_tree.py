@@ -13,6 +13,7 @@ filters at once.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,11 @@ def path_kind(path: str) -> str:
     except (ProwtuiError, ValueError):
         return "other"
 
+
+#: a big folder's rows are made this many at a time, the event loop running in between
+#: whenever making them has held it for MAX_BLOCK seconds
+ROWS_AT_ONCE = 2_000
+MAX_BLOCK = 0.15
 
 #: what separates a row's name from its details (size, start time) in a label
 LABEL_GAP = "  "
@@ -453,8 +459,17 @@ class BucketTree(Tree[NodeData]):
             return False
         if not self._alive(node) or data.generation != generation:
             return False
-        data.state = "loaded"
-        rows: list[tuple[Text, NodeData, bool]] = []
+        rows = self._entry_rows(entries[:ROWS_AT_ONCE])
+        since = time.monotonic()
+        for start in range(ROWS_AT_ONCE, len(entries), ROWS_AT_ONCE):
+            # tens of thousands of rows take a while: the app answers keys in between (not
+            # after every slice: each pause can cost a screen refresh)
+            if time.monotonic() - since > MAX_BLOCK:
+                await asyncio.sleep(0)
+                if not self._alive(node) or data.generation != generation:
+                    return False
+                since = time.monotonic()
+            rows += self._entry_rows(entries[start : start + ROWS_AT_ONCE])
         if not entries:
             rows.append(
                 (
@@ -463,6 +478,14 @@ class BucketTree(Tree[NodeData]):
                     False,
                 )
             )
+        data.state = "loaded"
+        self._replace_children(node, rows)
+        self._apply_filter(node)
+        return True
+
+    def _entry_rows(self, entries: list[Entry]) -> list[tuple[Text, NodeData, bool]]:
+        """``(label, data, expandable)`` of each entry."""
+        rows: list[tuple[Text, NodeData, bool]] = []
         cached_result = self.results.cached
         for entry in entries:
             kind = path_kind(entry.path)
@@ -470,9 +493,7 @@ class BucketTree(Tree[NodeData]):
             summary = cached_result(entry.path) if child_data.is_build else None
             child_data.shown = summary
             rows.append((entry_label(entry, kind, summary), child_data, entry.is_dir))
-        self._replace_children(node, rows)
-        self._apply_filter(node)
-        return True
+        return rows
 
     def action_reload(self) -> None:
         """Reload the directory under the cursor (or the directory holding the file)."""
