@@ -11,6 +11,9 @@ from prowtui.textcut import ellipsize_middle, ellipsize_start
 
 __all__ = ["cell", "ellipsize_end", "ellipsize_middle", "ellipsize_start", "sort_key"]
 
+#: header cells that are not title: the command-palette icon, " — " and a margin
+HEADER_CHROME = 8 + 3 + 2
+
 
 def cell(value: object, style: str = "", *, limit: int = 300) -> Text:
     """A table cell from any value: inert, one line, cut at ``limit`` characters."""
