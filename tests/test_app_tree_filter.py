@@ -111,15 +111,24 @@ async def test_filter_counts_patterns_esc_and_folders_apart(bucket: Path) -> Non
         assert set(source.listings.values()) == {1}
 
 
-async def test_go_to_reaches_a_job_hidden_by_a_filter(bucket: Path) -> None:
-    app = ProwtuiApp(Explorer(CountingSource(bucket)))
+async def test_a_filter_outlives_a_reload_and_go_to_reaches_what_it_hides(bucket: Path) -> None:
+    app = ProwtuiApp(Explorer(CountingSource(bucket)), keymap={"tree.filter": "F"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         tree = app.main_screen.tree
         await pilot.press("down", "enter")
         await settle(pilot)
         logs = tree.cursor_node
-        tree.set_filter(logs, "4.16")
+        await pilot.press("f")  # remapped: f is nothing in the tree now
+        await pilot.pause()
+        assert app.focused is tree
+        await pilot.press("F", *"4.16", "enter")
+        await pilot.pause()
+        assert len(names(logs)) == 10
+        tree.place_cursor(logs)
+        await pilot.press("r")  # listed again, filtered again
+        await settle(pilot)
+        assert len(names(logs)) == 10 and logs.data.total == 31
         app.main_screen.goto(f"logs/{JOBS[0]}/")
         await settle(pilot)
         assert tree.cursor_node.data.path == f"logs/{JOBS[0]}/"

@@ -95,6 +95,8 @@ MAX_BLOCK = 0.15
 LABEL_GAP = "  "
 #: the fewest cells of details worth showing when a label is cut
 MIN_DETAILS = 6
+#: the fewest cells a filtered folder's name keeps beside its filter note
+MIN_NAME = 8
 
 
 def entry_label(entry: Entry, kind: str, summary: BuildSummary | None = None) -> Text:
@@ -192,15 +194,16 @@ class BucketTree(Tree[NodeData]):
         room = max(8, width - depth * self.guide_depth)
         data = node.data
         if data is not None and data.filter:
-            # a filtered folder always says so: its count stays, its name's middle gives way
-            count, text = filter_note(data)
-            name_room = max(8, room - len(count))
-            if width > 0 and label.cell_len > name_room:
-                label = ellipsize_middle(label, name_room)
-            label.append(count, "italic yellow")
-            if width <= 0 or label.cell_len + len(text) <= room:
-                label.append(text, "italic yellow")
-            return label
+            # a filtered folder always says so: the longest note that fits beside the name
+            # (cut in the middle to MIN_NAME cells at most), else the shortest
+            if width <= 0:
+                return label.append(filter_notes(data)[0], "italic yellow")
+            notes = filter_notes(data)
+            name_cells = min(label.cell_len, MIN_NAME)
+            note = next((n for n in notes if name_cells + len(n) <= room), notes[-1])
+            if label.cell_len + len(note) > room:
+                label = ellipsize_middle(label, max(MIN_NAME, room - len(note)))
+            return label.append(note, "italic yellow")
         if width <= 0:
             return label
         if label.cell_len <= room:
@@ -220,8 +223,8 @@ class BucketTree(Tree[NodeData]):
         would run only once the key had bubbled to the app, after the keys behind it."""
         focused = self.screen.focused
         if focused is self:
-            bindings = self._bindings.key_to_bindings.get(event.key, ())
-            if any(binding.action == "filter" for binding in bindings):
+            active = self.screen.active_bindings.get(event.key)  # the key map applied
+            if active is not None and active.node is self and active.binding.action == "filter":
                 event.stop()
                 event.prevent_default()
                 self.action_filter()
@@ -658,13 +661,18 @@ class BucketTree(Tree[NodeData]):
         return None
 
 
-def filter_note(data: NodeData) -> tuple[str, str]:
-    """What a filtered folder's row says after its name: the count (always shown) and the
-    filter's text (when there is room)."""
-    text = f": “{inert(data.filter)}”"
+def filter_notes(data: NodeData) -> list[str]:
+    """What a filtered folder's row can say after its name, longest first."""
+    text = inert(data.filter)
     if data.state != "loaded":
-        return f"{LABEL_GAP}filtered", text
-    return f"{LABEL_GAP}filtered {data.matches:,} of {data.total:,}", text
+        return [f"{LABEL_GAP}filtered: “{text}”", f"{LABEL_GAP}filtered"]
+    count, total = f"{data.matches:,}", f"{data.total:,}"
+    return [
+        f"{LABEL_GAP}filtered {count} of {total}: “{text}”",
+        f"{LABEL_GAP}filtered {count} of {total}",
+        f"{LABEL_GAP}filter {count}/{total}",
+        f" {count}/{total}",
+    ]
 
 
 def _every_child(node: TreeNode[NodeData]) -> list[TreeNode[NodeData]]:

@@ -14,7 +14,6 @@ from textual.widgets import Input, Static
 from textual.widgets.tree import TreeNode
 
 from prowtui.app.widgets.bucket_tree import BucketTree, NodeData
-from prowtui.app.widgets.name_filter import is_pattern
 from prowtui.safetext import inert
 
 
@@ -37,8 +36,7 @@ class TreeFilter(Horizontal):
         self._folder: TreeNode[NodeData] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("filter", style="bold"), id="tree-filter-label")
-        yield Input(placeholder="name, or *?[ pattern", id="tree-filter-input")
+        yield Input(placeholder="filter: name or *?[ pattern", id="tree-filter-input")
         yield Static("", id="tree-filter-count")
 
     @property
@@ -110,11 +108,5 @@ class TreeFilter(Horizontal):
         elif not data.filter:
             count.update(Text(f"{data.total:,}", style="dim"))
         else:
-            how = "pattern" if is_pattern(data.filter) else ""
-            text = Text(f"{data.matches:,} of {data.total:,}")
-            if how:
-                text.append(f" {how}", "dim")
-            count.update(text)
-        self.query_one("#tree-filter-label", Static).tooltip = inert(
-            f"filtering /{data.path}" if data is not None else ""
-        )
+            count.update(Text(f"{data.matches:,} of {data.total:,}"))
+        self.tooltip = inert(f"filtering /{data.path}") if data is not None else None
