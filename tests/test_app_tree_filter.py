@@ -129,6 +129,9 @@ async def test_a_filter_outlives_a_reload_and_go_to_reaches_what_it_hides(bucket
         await pilot.press("r")  # listed again, filtered again
         await settle(pilot)
         assert len(names(logs)) == 10 and logs.data.total == 31
+        await pilot.press("F", "tab")  # the focus leaves: the line goes, the filter stays
+        await pilot.pause()
+        assert not app.main_screen.tree_filter.display and len(names(logs)) == 10
         app.main_screen.goto(f"logs/{JOBS[0]}/")
         await settle(pilot)
         assert tree.cursor_node.data.path == f"logs/{JOBS[0]}/"

@@ -196,6 +196,13 @@ class MainScreen(Screen[None]):
         """Give the preview more room while it has the focus."""
         in_pane = event.widget is self.tree or self.tree_filter in event.widget.ancestors
         self.set_class(not in_pane, "-preview-focus")
+        # focus gone elsewhere (a click, tab): the filter line goes, its filter stays; asked of
+        # the focus now, not of the event, which may be older than the line
+        focused = self.focused
+        if self.tree_filter.display and (
+            focused is None or self.tree_filter not in focused.ancestors
+        ):
+            self.tree_filter.put_away()
 
     @on(LogView.Dismissed)
     def _on_log_dismissed(self) -> None:

@@ -66,9 +66,14 @@ class TreeFilter(Horizontal):
 
     def close(self) -> None:
         """Hide the line and give the focus back to the tree."""
+        tree = self._tree
+        self.put_away()
+        if tree is not None:
+            self.screen.set_focus(tree)
+
+    def put_away(self) -> None:
+        """Hide the line, the folder keeping its filter."""
         self.display = False
-        if self._tree is not None:
-            self.screen.set_focus(self._tree)
         self._folder = None
 
     @on(Input.Changed, "#tree-filter-input")
