@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from prowtui.app import Explorer, ProwtuiApp
@@ -176,3 +177,19 @@ async def test_go_to_completes_from_listings_and_takes_urls_whole(bucket: Path) 
         await pilot.press("enter")
         await settle(pilot)
         assert app.main_screen.tree.cursor_node.data.path == f"logs/{JOBS[2]}/"
+
+
+async def test_keys_in_a_burst_keep_their_order_around_f(bucket: Path) -> None:
+    """As a paste or tmux sends them: all queued before the first is handled."""
+    app = ProwtuiApp(Explorer(CountingSource(bucket)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        typed = zip(["4", "full_stop", "1", "6"], "4.16", strict=True)
+        burst = [("down", None), ("enter", "\r"), ("f", "f"), *typed]
+        for key, char in burst:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        main = app.main_screen
+        logs = main.tree.root.children[0]  # opened by the enter before f: f filters it
+        assert main.tree_filter.folder is logs and main.tree_filter.input.value == "4.16"
+        assert app.focused is main.tree_filter.input and len(names(logs)) == 10

@@ -86,6 +86,8 @@ def path_kind(path: str) -> str:
         return "other"
 
 
+#: seconds the keys behind ``f`` are held at most, waiting for its binding
+HOLD_LIMIT = 1.0
 #: a big folder's rows are made this many at a time, the event loop running in between
 #: whenever making them has held it for MAX_BLOCK seconds
 ROWS_AT_ONCE = 2_000
@@ -177,6 +179,9 @@ class BucketTree(Tree[NodeData]):
         self.listings = listings
         self.results = results
         self._results_timer: Timer | None = None
+        #: keys behind ``f``, held until its binding opens the filter line (None: not held)
+        self._held_keys: list[events.Key] | None = None
+        self._held_timer: Timer | None = None
         self.guide_depth = 2
 
     def on_mount(self) -> None:
@@ -218,20 +223,36 @@ class BucketTree(Tree[NodeData]):
         return ellipsize_middle(label, room)
 
     def on_key(self, event: events.Key) -> None:
-        """``f`` opens the filter line as the key arrives, and a printable key typed (or
-        pasted) right after it, still queued here, goes to the filter line: the binding alone
-        would run only once the key had bubbled to the app, after the keys behind it."""
-        focused = self.screen.focused
-        if focused is self:
-            active = self.screen.active_bindings.get(event.key)  # the key map applied
-            if active is not None and active.node is self and active.binding.action == "filter":
-                event.stop()
-                event.prevent_default()
-                self.action_filter()
-        elif focused is not None and event.is_printable:
+        """Keys typed (or pasted) right behind ``f`` are the filter line's.
+
+        A binding runs only once its key has bubbled up to the app, and by then the keys
+        behind it are already queued here, for the tree: from ``f`` until its binding has
+        opened the line, keys are held and then handed to the line, in order. The keys before
+        ``f`` keep their order too (``↓ enter f 4.16`` filters the folder ``enter`` opened).
+        """
+        if self._held_keys is not None:
             event.stop()
             event.prevent_default()
-            focused.post_message(events.Key(event.key, event.character))
+            self._held_keys.append(events.Key(event.key, event.character))
+            return
+        if self.screen.focused is not self:
+            return
+        active = self.screen.active_bindings.get(event.key)  # the key map applied
+        if active is not None and active.node is self and active.binding.action == "filter":
+            self._held_keys = []
+            # should the binding not run (nothing should stop it), the keys go back to the tree
+            self._held_timer = self.set_timer(HOLD_LIMIT, self._release_held_keys)
+
+    def _take_held_keys(self) -> list[events.Key]:
+        keys, self._held_keys = self._held_keys or [], None
+        if self._held_timer is not None:
+            self._held_timer.stop()
+            self._held_timer = None
+        return keys
+
+    def _release_held_keys(self) -> None:
+        for key in self._take_held_keys():
+            self.post_message(key)
 
     def process_label(self, label: str | Text) -> Text:
         """Labels are built here from inert, one-line strings: taken as they are (Textual
@@ -336,11 +357,25 @@ class BucketTree(Tree[NodeData]):
         return node.parent or self.root
 
     def action_filter(self) -> None:
-        """Filter the folder under the cursor (or holding it) by name."""
-        screen = self.screen
-        opener = getattr(screen, "open_filter", None)
-        if opener is not None:  # at once: the keys typed right after ``f`` are the filter's
-            opener(self.filter_folder())
+        """Filter the folder under the cursor (or holding it) by name: the screen's filter
+        line opens, focused, with the keys typed behind ``f``.
+
+        It opens once the tree's own messages before it are handled (an ``enter`` just
+        before ``f`` expands its folder through one), the keys behind ``f`` still held.
+        """
+        if self._held_keys is None:
+            self._held_keys = []
+        self.call_later(self._open_filter)
+
+    def _open_filter(self) -> None:
+        held = self._take_held_keys()
+        opener = getattr(self.screen, "open_filter", None)
+        if opener is None:
+            return
+        opener(self.filter_folder())
+        focused = self.screen.focused
+        for key in held:
+            (focused or self).post_message(key)
 
     def set_filter(self, node: TreeNode[NodeData], text: str) -> tuple[int, int]:
         """Show only ``node``'s children whose names match ``text`` (everything for "");
