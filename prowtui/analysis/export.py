@@ -35,6 +35,7 @@ from prowtui.analysis.crawl import (
     JobCrawler,
     ProgressCallback,
 )
+from prowtui.analysis.store import fsync_dir
 from prowtui.analysis.tables import TABLES, check_tables
 from prowtui.prow.jobs import parse_job_path
 from prowtui.sources.base import Source, normalize_dir
@@ -209,7 +210,7 @@ class AtomicParquetWriter:
         with open(self.temp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(self.temp, self.final)
-        _fsync_dir(self.final.parent)
+        fsync_dir(self.final.parent)
         return self.final
 
     def abort(self) -> None:
@@ -218,19 +219,6 @@ class AtomicParquetWriter:
             self._writer.close()
         with contextlib.suppress(FileNotFoundError):
             self.temp.unlink()
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def remove_stale_temps(out_dir: Path) -> list[Path]:

@@ -219,7 +219,8 @@ def open_store(output: str | os.PathLike[str] | StoreLocation) -> Store:
 # -- local directory -------------------------------------------------------------------------
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (best effort: some filesystems refuse)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -258,7 +259,7 @@ class LocalStore(Store):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     def fetch(self, key: str, spool: Path) -> Path:
         path = self.path(key)
