@@ -229,7 +229,7 @@ def remove_stale_temps(out_dir: Path) -> list[Path]:
         if not match:
             continue
         pid = int(match["pid"])
-        if pid != os.getpid() and _alive(pid):
+        if pid != os.getpid() and pid_alive(pid):
             continue
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -240,7 +240,8 @@ def remove_stale_temps(out_dir: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host still runs (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
