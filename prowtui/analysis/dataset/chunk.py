@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -47,7 +46,7 @@ from prowtui.analysis.export import (
     pid_alive,
     write_build,
 )
-from prowtui.analysis.store import Store, open_store
+from prowtui.analysis.store import Store, holder_tag, open_store
 from prowtui.sources.base import Source
 from prowtui.sources.resolve import SourceSpec, open_backend
 
@@ -189,7 +188,7 @@ async def export_chunk(
                 keep = chunk.carry.keep
             else:  # nothing usable to copy from: fetch those builds again (if still listed)
                 fetch = sorted([*chunk.carry.refs, *fetch], key=lambda ref: int(ref.build_id))
-        tag = f"{socket.gethostname()}-{os.getpid()}"
+        tag = holder_tag()
         unfinished: list[str] = []
         failed: list[dict[str, str]] = []
         writers = open_writers(paths, schemas=DATASET_SCHEMAS, tag=tag)
