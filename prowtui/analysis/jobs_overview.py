@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from prowtui.analysis.window_builds import (
     JobWindowBuilds,
@@ -24,6 +24,9 @@ from prowtui.errors import ProwtuiError
 from prowtui.prow.jobs import BuildRef
 from prowtui.prow.windows import Windows, format_time
 from prowtui.sources.base import Source, normalize_dir
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 State = Literal["broken", "failing", "flaky", "passing", "stale"]
 #: the order states are listed in (worst first)
@@ -346,6 +349,29 @@ def last_pass_text(job: JobOverview, now: datetime) -> str:
     if job.last_pass is None:
         return "none"
     return f"{age_text(job.last_pass.started, now)} ago"
+
+
+def common_prefix(names: list[str]) -> str:
+    """The longest prefix up to a ``-`` or ``/`` that every name (two or more) shares, else
+    ``""`` (job names or whole job paths)."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    cut = max(first[:size].rfind("-"), first[:size].rfind("/"))
+    return first[: cut + 1] if cut > 0 else ""
+
+
+def strip_text(job: JobOverview, cells: int) -> Text:
+    """The newest ``cells`` results, newest first, one ``■`` each in :func:`result_color`."""
+    from rich.text import Text
+
+    strip = Text()
+    for build in job.results[:cells]:
+        strip.append("■", style=result_color(build))
+    return strip
 
 
 # -- jobs beneath a folder (the Jobs screen) ---------------------------------------------------

@@ -188,18 +188,6 @@ def _window_line(overview: Overview) -> str:
     )
 
 
-def common_prefix(names: list[str]) -> str:
-    """The longest prefix up to a ``-`` or ``/`` that every name (two or more) shares."""
-    if len(names) < 2:
-        return ""
-    first, last = min(names), max(names)
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    cut = max(first[:size].rfind("-"), first[:size].rfind("/"))
-    return first[: cut + 1] if cut > 0 else ""
-
-
 def print_table(overview: Overview) -> None:
     """The Rich table, worst first; job names without the prefix they all share (said in the
     title), the strip of newest results as wide as the terminal allows."""
@@ -212,7 +200,7 @@ def print_table(overview: Overview) -> None:
 
     now = overview.windows.now
     console = Console(highlight=False)
-    prefix = common_prefix([job.job for job in overview.jobs])
+    prefix = jo.common_prefix([job.job for job in overview.jobs])
     title = Text(_window_line(overview))
     if prefix:
         title.append("\njob names after ")
@@ -239,7 +227,7 @@ def print_table(overview: Overview) -> None:
             str(job.runs),
             jo.failing_since_text(job, now),
             jo.last_pass_text(job, now),
-            _strip(job, cells),
+            jo.strip_text(job, cells),
         )
     console.print(table)
 
@@ -252,17 +240,6 @@ def _change_cell(job: JobOverview) -> Any:
     text = change_text(job.change)
     style = "green" if text.startswith("↑") else "red" if text.startswith("↓") else "dim"
     return Text(text, style=style)
-
-
-def _strip(job: JobOverview, cells: int = STRIP_CELLS) -> Any:
-    from rich.text import Text
-
-    from prowtui.analysis.jobs_overview import result_color
-
-    strip = Text()
-    for build in job.results[:cells]:
-        strip.append("■", style=result_color(build))
-    return strip
 
 
 def print_plain(overview: Overview, out: IO[str]) -> None:
