@@ -14,7 +14,14 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, fail, open_spec, run, usage_error
+from prowtui.commands.common import (
+    add_source_args,
+    fail,
+    open_spec,
+    resolve_job_dirs,
+    run,
+    usage_error,
+)
 from prowtui.commands.stats import positive_int
 from prowtui.errors import UsageError
 from prowtui.safetext import inert, inert_text
@@ -78,34 +85,12 @@ def main(args: argparse.Namespace) -> int:
     try:
         since = parse_since(args.since)
         now = parse_now(args.now)
-        spec, paths = resolve_patterns(args.source, args.patterns)
+        spec, paths = resolve_job_dirs(args.source, args.patterns, "report")
     except UsageError as exc:
         return usage_error(str(exc), "jobs")
     if args.now is None and spec.kind != "demo":
         now = datetime.now(UTC)
     return int(run(lambda: _jobs(args, spec, paths, since, now)) or 0)
-
-
-def resolve_patterns(source: str | None, patterns: list[str]) -> tuple[SourceSpec, list[str]]:
-    """One source for every PATTERN (URLs included) and the bucket paths."""
-    from prowtui.sources.resolve import resolve_target
-
-    spec: SourceSpec | None = None
-    paths = []
-    for pattern in patterns:
-        pattern_spec, path = resolve_target(source, pattern)
-        if spec is None:
-            spec = pattern_spec
-        elif pattern_spec.describe() != spec.describe():
-            raise UsageError(
-                f"{pattern!r} is in {pattern_spec.describe()}, not {spec.describe()}: "
-                "one report reads one source"
-            )
-        if not path.strip("/"):
-            raise UsageError(f"{pattern!r} names no job directory")
-        paths.append(path)
-    assert spec is not None  # argparse requires one PATTERN
-    return spec, paths
 
 
 async def _jobs(
