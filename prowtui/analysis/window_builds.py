@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from prowtui.analysis.dataset.jobs import expand_pattern
-from prowtui.errors import NotFound, ParseError, ProwtuiError
+from prowtui.errors import NotFound, ParseError, ProwtuiError, first_line
 from prowtui.prow.jobs import BuildRef, is_build_id, parse_job_path
 from prowtui.prow.metadata import parse_finished, parse_started
 from prowtui.prow.windows import Windows, snowflake_time
@@ -116,11 +116,6 @@ def latest_id_time(listings: Iterable[list[BuildRef]]) -> datetime | None:
     return max((t for t in times if t is not None), default=None)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 async def window_builds(
     source: Source,
     job: str,
@@ -144,7 +139,7 @@ async def window_builds(
                 builds = await list_job_builds(source, job)
         except ProwtuiError as exc:
             result.listed = False
-            result.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
+            result.problems.append(f"{job}: cannot list the job: {first_line(exc)}")
             return result
     wanted = []
     for ref in builds:
@@ -183,7 +178,7 @@ async def _read_build(
     except ProwtuiError as exc:
         kind = "unreadable" if isinstance(exc, ParseError) else "cannot be read"
         result.problems.append(
-            f"{ref.path}finished.json: {kind}, counted as pending: {_one_line(exc)}"
+            f"{ref.path}finished.json: {kind}, counted as pending: {first_line(exc)}"
         )
     started_at = None
     try:
@@ -193,7 +188,7 @@ async def _read_build(
     except ProwtuiError as exc:
         kind = "unreadable" if isinstance(exc, ParseError) else "cannot be read"
         result.warnings.append(
-            f"{ref.path}started.json: {kind}, placed by its build ID: {_one_line(exc)}"
+            f"{ref.path}started.json: {kind}, placed by its build ID: {first_line(exc)}"
         )
     start = started_at or id_time
     if start is None:
