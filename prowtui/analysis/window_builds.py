@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from prowtui.analysis.dataset.jobs import expand_pattern
 from prowtui.errors import NotFound, ParseError, ProwtuiError, first_line
-from prowtui.prow.jobs import BuildRef, is_build_id, parse_job_path
+from prowtui.prow.jobs import BuildRef, build_refs, parse_job_path
 from prowtui.prow.metadata import parse_finished, parse_started
 from prowtui.prow.windows import Windows, snowflake_time
 from prowtui.sources.base import Source, normalize_dir
@@ -100,14 +100,7 @@ async def list_job_builds(source: Source, job: str) -> list[BuildRef]:
     """The job's builds (numeric directories), oldest first, from a listing asked for again
     (not a cached one) when the source is the cache."""
     lister = _call(source, "list_current", "list")
-    entries = await lister(normalize_dir(job))
-    builds = [
-        BuildRef(e.name.rstrip("/"), normalize_dir(e.path))
-        for e in entries
-        if e.is_dir and is_build_id(e.name)
-    ]
-    builds.sort(key=lambda ref: int(ref.build_id))
-    return builds
+    return build_refs(await lister(normalize_dir(job)))
 
 
 def latest_id_time(listings: Iterable[list[BuildRef]]) -> datetime | None:
