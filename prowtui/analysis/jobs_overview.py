@@ -181,31 +181,16 @@ class Overview:
         }
 
 
-async def resolve_now(
-    source: Source,
-    jobs: list[str],
-    now: datetime | None,
-    *,
-    limiter: asyncio.Semaphore,
-    problems: list[str],
-) -> tuple[datetime, dict[str, list[BuildRef]]]:
-    """The report's end: ``now``, or (None: ``latest``) the newest build ID time among the
-    jobs, from their listings (returned, so that each job is listed once)."""
-    if now is not None:
-        return now, {}
-
-    async def listing(job: str) -> list[BuildRef] | None:
-        async with limiter:
-            try:
-                return await list_job_builds(source, job)
-            except ProwtuiError as exc:
-                problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
-                return None
-
-    found = await asyncio.gather(*(listing(job) for job in jobs))
-    listings = {job: refs for job, refs in zip(jobs, found, strict=True) if refs is not None}
-    latest = latest_id_time(listings.values())
-    return latest or datetime.now(UTC), listings
+async def _list_job(
+    source: Source, job: str, limiter: asyncio.Semaphore, problems: list[str]
+) -> list[BuildRef] | None:
+    """The job's builds, or None with the reason added to ``problems``."""
+    async with limiter:
+        try:
+            return await list_job_builds(source, job)
+        except ProwtuiError as exc:
+            problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
+            return None
 
 
 async def read_overview(
@@ -229,13 +214,14 @@ async def read_overview(
     limiter = asyncio.Semaphore(max(1, concurrency))
     problems: list[str] = []
     known = {} if listings is None else listings
-    if now is None:
+    if now is None:  # latest: the newest build ID time among the jobs, from their listings
         missing = [job for job in jobs if job not in known]
-        end, found = await resolve_now(source, missing, None, limiter=limiter, problems=problems)
-        known.update(found)
-        latest = latest_id_time(known[job] for job in jobs if job in known)
-        end = latest or end
+        found = await asyncio.gather(*(_list_job(source, j, limiter, problems) for j in missing))
+        known.update(
+            (job, refs) for job, refs in zip(missing, found, strict=True) if refs is not None
+        )
         listed = [job for job in jobs if job in known]
+        end = latest_id_time(known[job] for job in listed) or datetime.now(UTC)
     else:
         end, listed = now, list(jobs)
     windows = Windows(end, since)
@@ -245,12 +231,10 @@ async def read_overview(
 
     async def one(job: str) -> None:
         if job not in known:
-            try:
-                async with limiter:
-                    known[job] = await list_job_builds(source, job)
-            except ProwtuiError as exc:
-                overview.problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
+            refs = await _list_job(source, job, limiter, overview.problems)
+            if refs is None:
                 return
+            known[job] = refs
         builds = await window_builds(source, job, windows, limiter=limiter, builds=known[job])
         overview.problems.extend(builds.problems)
         overview.warnings.extend(builds.warnings)
