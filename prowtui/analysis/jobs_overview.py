@@ -252,11 +252,11 @@ async def read_overview(
 
 # -- text for tables (the command's and the screen's) ------------------------------------------
 
-#: a build's cell colour by result, as the triage history strip colours them
-#: (``prowtui.app.widgets.history_strip.RESULT_COLORS``)
+#: a build's cell colour by result: here, in ``prowtui jobs`` and in the triage history strip
+#: (where a failure with a known cause takes its cause's colour instead)
 RESULT_COLORS: dict[str, str] = {
     "SUCCESS": "#2f9e5b",
-    "FAILURE": "#8a4b4b",
+    "FAILURE": "#8a4b4b",  # failed, no signature to blame
     "ERROR": "#8a4b4b",
     "ABORTED": "#8a4b4b",
     "PENDING": "#2a7f99",
