@@ -208,13 +208,19 @@ class CachedSource:
         return hit
 
     async def _lookup_stored(
-        self, key: str, path: str, *, load: int = _WHOLE
+        self, key: str, path: str, *, load: int = _WHOLE, settled: bool = False
     ) -> tuple[Hit | None, bool]:
         """:meth:`_lookup`, and whether anything is stored under ``key`` or its missing marker
-        (False: the cache has never heard of the path, or has forgotten it)."""
+        (False: the cache has never heard of the path, or has forgotten it). ``settled``
+        (online) trusts only answers kept for good: one with a TTL is treated as absent."""
         hit, missing, stored = await self.cache.alookup(
             key, "nf" + key, allow_stale=self.offline, load=load
         )
+        if settled and not self.offline:
+            if hit is not None and hit.ttl is not None:
+                hit = None
+            if missing is not None and missing.ttl is not None:
+                missing = None
         if hit is not None:
             return hit, True
         if missing is not None:
@@ -256,17 +262,19 @@ class CachedSource:
         ttl: Callable[[bytes], Awaitable[float | None]],
         *,
         new: bool = False,
+        settled: bool = False,
     ) -> tuple[bytes, bool]:
         """Answer ``key`` from the cache, else fetch, store with ``ttl(payload)`` and return;
         with whether the answer was fetched for a path the cache held nothing for. ``new``
-        skips the lookup (see :meth:`_take_new`).
+        skips the lookup (see :meth:`_take_new`); ``settled`` answers only from entries kept
+        for good (see :meth:`_lookup_stored`).
 
         A missing path is remembered as such (``NotFound`` is raised again from the cache);
         when the server is unreachable a stale entry answers.
         """
         stored = False
         if not new:
-            hit, stored = await self._lookup_stored(key, path)
+            hit, stored = await self._lookup_stored(key, path, settled=settled)
             if hit is not None:
                 return hit.read(), False
         contended = key in self._locks  # another task of this process is fetching it
@@ -274,7 +282,7 @@ class CachedSource:
         try:
             async with lock:
                 if contended:
-                    hit, stored = await self._lookup_stored(key, path)
+                    hit, stored = await self._lookup_stored(key, path, settled=settled)
                     if hit is not None:
                         return hit.read(), False
                 try:
@@ -307,6 +315,14 @@ class CachedSource:
 
     async def list(self, path: str) -> list[Entry]:
         """A listing, through the cache."""
+        return await self._list(path)
+
+    async def list_current(self, path: str) -> list[Entry]:
+        """A listing asked for again unless it is kept for good (a finished build's): a job's
+        builds as they are now. Offline, the cached listing."""
+        return await self._list(path, settled=True)
+
+    async def _list(self, path: str, *, settled: bool = False) -> list[Entry]:
         prefix = normalize_dir(path)
 
         fetched: list[Entry] | None = None
@@ -322,10 +338,12 @@ class CachedSource:
             return await self._ttl_for(prefix)
 
         key = self.key("ls", prefix)
-        payload, new = await self._cached_call(key, prefix, fetch, ttl, new=self._take_new(prefix))
+        payload, new = await self._cached_call(
+            key, prefix, fetch, ttl, new=self._take_new(prefix), settled=settled
+        )
         # what was just fetched is used as is, not decoded again from its cache form
         entries = fetched if fetched is not None else _decode_entries(payload)
-        if new:
+        if new and not settled:
             self._note_new(entries)
         if build_dir_of(prefix) == prefix:
             # the finished-build decision is made once per build directory and run
@@ -439,9 +457,55 @@ class CachedSource:
                 else:
                     yield entry
 
+    async def read_current(self, path: str) -> bytes:
+        """A whole object, answered from the cache only when kept for good (a finished build's
+        file); anything else, a remembered miss included, is fetched again. This is how a
+        pending build's ``finished.json`` is looked for on every run. Offline, the cache's."""
+        if _is_finished_json(path):
+            return await self._read_finished_json(path, settled=True)
+        payload, _ = await self._cached_call(
+            self.key("obj", path),
+            path,
+            lambda: self.inner.read(path),
+            _constant(await self._ttl_before_fetch(path)),
+            new=self._take_new(path),
+            settled=True,
+        )
+        return payload
+
+    async def _read_finished_json(self, path: str, *, settled: bool = False) -> bytes:
+        """A build's ``finished.json``, which tells by existing that the build is finished:
+        kept for good when read, a miss kept for the TTL; no listing of the build is needed
+        (nor made) to decide, and later reads in the build know the answer."""
+        build = path[: -len("finished.json")]
+        fetched = False
+
+        async def fetch() -> bytes:
+            nonlocal fetched
+            payload = await self.inner.read(path)
+            fetched = True
+            return payload
+
+        async def ttl(_payload: bytes) -> float | None:
+            return None if fetched else self.cache.ttl_seconds
+
+        try:
+            payload, _ = await self._cached_call(
+                self.key("obj", path), path, fetch, ttl, new=self._take_new(path), settled=settled
+            )
+        except NotFound:
+            if build not in self._finished:
+                self._running[build] = self.cache.clock()
+            raise
+        self._finished.add(build)
+        self._running.pop(build, None)
+        return payload
+
     async def read(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
         """Whole objects and byte ranges; a range of a cached whole object is cut from it."""
         whole_key = self.key("obj", path)
+        if start is None and end is None and _is_finished_json(path) and not self.offline:
+            return await self._read_finished_json(path)
         if start is None and end is None:
             ttl = await self._ttl_before_fetch(path)
 
@@ -554,6 +618,11 @@ class CachedSource:
             await self.inner.aclose()
         finally:
             await asyncio.to_thread(self.cache.close)  # waits for the writer's last batch
+
+
+def _is_finished_json(path: str) -> bool:
+    """``<build dir>finished.json``."""
+    return path.endswith("/finished.json") and build_dir_of(path) == path[: -len("finished.json")]
 
 
 def _encode_entries(entries: list[Entry]) -> bytes:
