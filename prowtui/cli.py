@@ -1,7 +1,7 @@
 """The ``prowtui`` command line: the explorer by default, headless sub-commands for scripts.
 
 ``prowtui [--source SRC] [PATH_OR_URL]`` opens the explorer; ``prowtui ls|cat|stats|export|
-triage|cache|config ...`` run without a UI. Exit codes: 0 success, 1 a one-line error (not found,
+triage|search|cache|config ...`` run without a UI. Exit codes: 0 success, 1 a one-line error (not found,
 refused, unreachable, bad data), 2 bad usage, 130 interrupted.
 """
 
@@ -21,6 +21,7 @@ COMMANDS = {
     "stats": "stats",
     "export": "export",
     "triage": "triage",
+    "search": "search",
     "cache": "cache",
     "config": "config",
 }

@@ -131,6 +131,13 @@ class LocalSource:
             head = handle.read(len(GZIP_MAGIC))
         return path, info, looks_gzip_encoded(path.name, head)
 
+    def plain_file(self, key: str) -> Path | None:
+        """The file holding exactly ``key``'s bytes, for tools that read files themselves
+        (``prowtui search`` hands it to rg); None when it is stored gzip-encoded. Contained
+        like every other access; NotFound when missing."""
+        path, _, encoded = self._open_checked(key)
+        return None if encoded else path
+
     async def stat(self, path: str) -> ObjectInfo:
         """Size (stored), modification time, a guessed content type and the encoding."""
         return await asyncio.to_thread(self._stat_sync, path)
