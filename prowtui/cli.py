@@ -1,8 +1,8 @@
 """The ``prowtui`` command line: the explorer by default, headless sub-commands for scripts.
 
 ``prowtui [--source SRC] [PATH_OR_URL]`` opens the explorer; ``prowtui ls|cat|stats|export|
-triage|search|cache|config ...`` run without a UI. Exit codes: 0 success, 1 a one-line error (not found,
-refused, unreachable, bad data), 2 bad usage, 130 interrupted.
+triage|search|cache|config ...`` run without a UI. Exit codes: 0 success, 1 a one-line error
+(not found, refused, unreachable, bad data), 2 bad usage, 130 interrupted.
 """
 
 from __future__ import annotations

@@ -250,9 +250,7 @@ class _Collector:
             self._pending_before.append((number, text))
 
 
-async def _read_messages(
-    stream: asyncio.StreamReader, on_message: Callable[[dict], None]
-) -> None:
+async def _read_messages(stream: asyncio.StreamReader, on_message: Callable[[dict], None]) -> None:
     while True:
         line = await stream.readline()
         if not line:

@@ -44,8 +44,15 @@ from prowtui.analysis.window_builds import (
     window_builds,
 )
 from prowtui.errors import ParseError, ProwtuiError, UsageError
-from prowtui.logs.grep import FileHits, Hit, Pattern, check_pattern, search_bytes, search_files
-from prowtui.logs.grep import search_stream
+from prowtui.logs.grep import (
+    FileHits,
+    Hit,
+    Pattern,
+    check_pattern,
+    search_bytes,
+    search_files,
+    search_stream,
+)
 from prowtui.prow.jobs import parse_job_path
 from prowtui.prow.junit import parse_junit
 from prowtui.prow.windows import EDGE_MARGIN, WindowName, Windows
@@ -64,7 +71,7 @@ class CurrentWindow(Windows):
     """Only the current window of :class:`Windows`: a build of the previous one is never read."""
 
     def which(self, t: datetime) -> WindowName | None:
-        """"current" inside ``(now - since, now]``, else None."""
+        """ "current" inside ``(now - since, now]``, else None."""
         return "current" if self.start < t <= self.now else None
 
     def may_hold(self, id_time: datetime) -> bool:
@@ -378,13 +385,10 @@ async def _search_junit(
         within = hit.line - first + 1
         before = hit.before[max(0, len(hit.before) - (within - 1)) :] if hit.before else []
         after = hit.after[: max(0, count - within)]
-        rows.append(
-            MatchRow(path, within, hit.text, before, after, names[index], list(hit.spans))
-        )
+        rows.append(MatchRow(path, within, hit.text, before, after, names[index], list(hit.spans)))
     return hits, rows, len(data)
 
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
