@@ -1,0 +1,220 @@
+"""``prowtui search`` end to end: a local mirror (command line), gcsweb of both generations
+(request accounting, cold and warm, through the cache) and the GCS API (emulator)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from prowtui.analysis.search.run import SearchOptions, search_jobs
+from prowtui.cache import Cache
+from prowtui.logs.grep import Pattern
+from prowtui.sources.cached import CachedSource
+from prowtui.sources.gcs import GcsSource
+from prowtui.sources.gcsweb import GcswebSource
+from tests.cli import PLAIN_WIDE, run_prowtui
+from tests.jobs_tree import NOW, B, days, write_job
+
+JUNIT = """<?xml version="1.0"?>
+<testsuite name="e2e">
+  <testcase name="[sig-storage] volume mounts" time="1">
+    <failure message="short">step one
+mount failed: disk full on /dev/sda
+step three</failure>
+  </testcase>
+  <testcase name="passes" time="1"/>
+  <testcase name="[sig-node] other" time="1"><error message="disk full again"/></testcase>
+</testsuite>
+"""
+HOSTILE = "disk full \x1b[31mRED\x1b[0m [bold]x[/bold] \u202eevil\n"
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two jobs: ``periodic-a`` with failed, passed, pending and too-old builds, some of them
+    with the line; ``periodic-b`` without it."""
+    root = tmp_path_factory.mktemp("search-bucket")
+    ids = write_job(
+        root,
+        "periodic-a",
+        [
+            B(days(0.5), "FAILURE", log="start\n" + HOSTILE + "end\n"),
+            B(days(1), "SUCCESS", log="ok\r\nnot a problem: disk full\r\n"),
+            B(days(1.5), "ABORTED", log="aborted\n"),
+            B(days(0.2), None, log="running, disk full\n"),
+            B(days(5), "FAILURE", log="disk full, but long ago\n"),
+        ],
+    )
+    first = root / "logs" / "periodic-a" / ids["0"]
+    step = first / "artifacts" / "e2e" / "gather"
+    step.mkdir(parents=True)
+    (step / "build-log.txt").write_text("a\nb\ndisk full\n")
+    (step / "not-a-log.txt").write_text("disk full\n")
+    (first / "artifacts" / "e2e" / "junit_e2e.xml").write_text(JUNIT)
+    write_job(root, "periodic-b", [B(days(0.5), "FAILURE", log="other trouble\n")])
+    return root
+
+
+def _search(bucket: Path, *args: str) -> tuple[int, str, str]:
+    result = run_prowtui(
+        "search",
+        "--source",
+        str(bucket),
+        "--now",
+        NOW.isoformat(),
+        *args,
+        env=PLAIN_WIDE,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_local_mirror_json(bucket: Path):
+    """The JSON's exact keys, the impact line, builds newest first, files in path order, the
+    step log and the junit messages (with their test, lines within the message)."""
+    code, out, err = _search(bucket, "disk full", "logs/periodic-*", "logs/nothing-*", "--json")
+    assert code == 0, err
+    assert "logs/nothing-*" in err and "warning" in err
+    doc = json.loads(out)
+    assert set(doc) == {"query", "jobs", "searched", "unmatched"}
+    assert doc["query"] == {
+        "regex": "disk full",
+        "fixed": False,
+        "ignore_case": False,
+        "type": "all",
+        "since_s": 2 * 86400,
+        "now": "2024-05-01T12:00:00Z",
+    }
+    assert doc["unmatched"] == ["logs/nothing-*"]
+    (job,) = doc["jobs"]
+    assert set(job) == {
+        "job",
+        "runs",
+        "failed",
+        "matched_runs",
+        "matched_failed",
+        "failed_pct",
+        "match_pct_of_failures",
+        "impact",
+        "builds",
+    }
+    assert job["job"] == "logs/periodic-a/"
+    assert (job["runs"], job["failed"], job["matched_runs"], job["matched_failed"]) == (3, 2, 2, 1)
+    assert job["impact"] == pytest.approx(1 / 3) and job["match_pct_of_failures"] == 0.5
+    assert [b["result"] for b in job["builds"]] == [None, "FAILURE", "SUCCESS"]
+    failed = job["builds"][1]
+    assert set(failed) == {"build_id", "result", "started", "matches", "truncated"}
+    assert set(failed["matches"][0]) == {"path", "line", "text", "before", "after", "test"}
+    where = [(m["path"], m["line"], m["test"]) for m in failed["matches"]]
+    assert where == [
+        ("artifacts/e2e/gather/build-log.txt", 3, None),
+        ("artifacts/e2e/junit_e2e.xml", 2, "[sig-storage] volume mounts"),
+        ("artifacts/e2e/junit_e2e.xml", 1, "[sig-node] other"),
+        ("build-log.txt", 2, None),
+    ]
+    assert failed["matches"][0]["text"] == "disk full"
+    assert job["builds"][2]["matches"][0]["text"] == "not a problem: disk full"  # no \r
+    # periodic-b's build is searched too: each build's log and junit.xml, the step's two files
+    assert doc["searched"]["builds"] == 5 and doc["searched"]["files"] == 12
+
+
+def test_local_mirror_context_failed_only_and_filters(bucket: Path):
+    code, out, err = _search(
+        bucket, "disk full", "logs/periodic-*", "--json", "-C", "1", "--type", "junit"
+    )
+    assert code == 0, err
+    matches = json.loads(out)["jobs"][0]["builds"][0]["matches"]
+    assert matches[0]["before"] == ["step one"] and matches[0]["after"] == ["step three"]
+    assert matches[1]["before"] == [] and matches[1]["after"] == []  # not the other message's
+    code, out, _ = _search(bucket, "disk full", "logs/periodic-*", "--json", "--failed-only")
+    (job,) = json.loads(out)["jobs"]
+    assert (job["runs"], job["failed"], job["matched_runs"]) == (3, 2, 1)
+    assert [b["result"] for b in job["builds"]] == ["FAILURE"]
+    code, out, _ = _search(bucket, "disk full", "logs/periodic-*", "--json", "--exclude=-a$")
+    assert code == 0 and json.loads(out)["jobs"] == []
+
+
+def test_terminal_view_is_inert_and_errors(bucket: Path):
+    """Piped: plain text with the impact line, hostile bytes shown, never interpreted; an
+    invalid pattern and patterns matching no job are usage errors (one line, exit 2)."""
+    code, out, err = _search(bucket, "disk full", "logs/periodic-*")
+    assert code == 0, err
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "3 runs, 2 failed (66.7%), 2 matched, 1 of the failures (50.0%) = 33.3% impact" in out
+    assert "[bold]x[/bold]" in out and "\\e[31mRED" in out
+    code, out, err = _search(bucket, "(unclosed", "logs/periodic-*")
+    assert code == 2 and err.count("\n") == 1 and "unclosed group" in err
+    code, _, err = _search(bucket, "x", "logs/nothing-*")
+    assert code == 2 and "no job matched" in err
+
+
+def _requested(server, bucket_name: str) -> list[str]:
+    out = []
+    for role, _, raw in server.requests:
+        parts = urlsplit(raw)
+        path = unquote(parts.path)
+        prefix = f"/gcs/{bucket_name}/" if role == "gcsweb" else f"/{bucket_name}/"
+        out.append(path.removeprefix(prefix) + (f"?{parts.query}" if parts.query else ""))
+    return out
+
+
+def _options(**kwargs: object) -> SearchOptions:
+    return SearchOptions(pattern=Pattern("disk full"), concurrency=8, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("generation", ["legacy", "modern"])
+async def test_gcsweb_requests_cold_and_warm(
+    bucket: Path, tmp_path: Path, gcsweb_server_factory, generation: str
+):
+    """Cold: listings, both metadata files of the window's builds, one read per searched
+    file, nothing of the old build. Warm: no file of a finished build is read again."""
+    server = gcsweb_server_factory(bucket, generation, bucket="b", page_size=3)
+
+    async def run() -> dict:
+        inner = GcswebSource(server.base_url, "b", storage_url=server.storage_url)
+        source = CachedSource(inner, Cache(tmp_path / "cache"))
+        try:
+            report = await search_jobs(
+                source, ["logs/periodic-a/"], _options(), since=days(2), now=NOW
+            )
+        finally:
+            await source.aclose()
+        return report.to_json()
+
+    cold = await run()
+    assert cold["jobs"][0]["matched_failed"] == 1
+    requested = _requested(server, "b")
+    files = [p for p in requested if "?" not in p and not p.endswith("/")]
+    old = B(days(5)).build_id(4)
+    assert not any(old in p for p in requested)
+    searched = {p for p in files if p.endswith((".txt", ".xml"))}
+    assert len(searched) == 10 and not any("not-a-log" in p for p in searched)
+    assert len([p for p in files if p.endswith((".txt", ".xml"))]) == 10  # one read each
+    assert len([p for p in files if p.endswith(".json")]) == 8  # the 4 builds' metadata
+    server.reset_counts()
+    warm = await run()
+    assert warm == cold
+    files = [p for p in _requested(server, "b") if "?" not in p and not p.endswith("/")]
+    pending = B(days(0.2)).build_id(3)
+    assert all(pending in p for p in files if not p.endswith("finished.json"))
+    assert not any(p.endswith((".txt", ".xml")) for p in files if pending not in p)
+
+
+async def test_gcs_api(bucket: Path, emulator_bucket):
+    name = emulator_bucket(bucket)
+    source = GcsSource(name)
+    try:
+        report = await search_jobs(
+            source, ["logs/periodic-*"], _options(type="build-log"), since=days(2), now=NOW
+        )
+    finally:
+        await source.aclose()
+    (job,) = report.jobs
+    assert (job.runs, job.failed, job.matched_runs, job.matched_failed) == (3, 2, 2, 1)
+    assert [m.path for m in job.builds[1].matches] == [
+        "artifacts/e2e/gather/build-log.txt",
+        "build-log.txt",
+    ]
+    assert not report.problems
