@@ -33,6 +33,10 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     ("triage builds list", [("enter", "open the log at the line / junit")]),
+    (
+        "search screen",
+        [("enter", "search (in the pattern); expand a job; open a match at its line")],
+    ),
     ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
 
@@ -55,6 +59,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     from prowtui.app.screens.export import ExportScreen
     from prowtui.app.screens.goto import GotoScreen
     from prowtui.app.screens.main import MainScreen
+    from prowtui.app.screens.search import SearchScreen
     from prowtui.app.screens.stats import StatsScreen
     from prowtui.app.screens.triage import TriageScreen
     from prowtui.app.screens.triage_builds import TriageBuildsScreen
@@ -83,6 +88,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("triage screen", list(TriageScreen.BINDINGS)),
         ("triage history strip", list(HistoryStrip.BINDINGS)),
         ("triage builds list", list(TriageBuildsScreen.BINDINGS)),
+        ("search screen", list(SearchScreen.BINDINGS)),
         ("export dialog", list(ExportScreen.BINDINGS)),
         ("go-to dialog", list(GotoScreen.BINDINGS)),
         ("copy menu", list(CopyMenu.BINDINGS)),
