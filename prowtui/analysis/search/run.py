@@ -106,6 +106,8 @@ class _FileTask:
     path: str
     kind: str  # "log" or "junit"
     size: int | None = None
+    #: the plain file on this machine holding the object's bytes (a local mirror's)
+    local: Path | None = None
 
 
 @dataclass
@@ -264,9 +266,8 @@ async def _search_job(
     on_disk: dict[str, _FileTask] = {}
     streamed: list[_FileTask] = []
     for task in tasks:
-        local = _plain_file(source, task.path) if task.kind == "log" else None
-        if local is not None:
-            on_disk[str(local)] = task
+        if task.kind == "log" and task.local is not None:
+            on_disk[str(task.local)] = task
         else:
             streamed.append(task)
 
@@ -315,35 +316,32 @@ async def _build_files(
     limiter: asyncio.Semaphore,
     report: SearchReport,
 ) -> list[_FileTask]:
-    """The files of one build to search, in path order (a failed listing is a problem)."""
+    """The files of one build to search, in path order (a failed listing is a problem). A
+    local mirror is walked in one thread per build and names its plain files on disk."""
     prefix = normalize_dir(build.path)
-    entries: list[Entry] = []
+
+    def wanted(path: str) -> bool:
+        if kind in ("all", "build-log") and is_build_log(prefix, path):
+            return True
+        return kind in ("all", "junit") and is_junit(prefix, path)
+
+    found: list[tuple[Entry, Path | None]]
     try:
         async with limiter:
-            entries = [entry async for entry in walk(source, prefix, concurrency=WALK_AT_ONCE)]
+            local = getattr(source, "files_below", None)
+            if callable(local):
+                found = await asyncio.to_thread(local, prefix, wanted)
+            else:
+                walker = walk(source, prefix, concurrency=WALK_AT_ONCE)
+                found = [(entry, None) async for entry in walker if wanted(entry.path)]
     except ProwtuiError as exc:
         report.problems.append(f"{prefix}: cannot list the build: {_one_line(exc)}")
         return []
     tasks: list[_FileTask] = []
-    for entry in sorted(entries, key=lambda e: e.path):
-        if kind in ("all", "build-log") and is_build_log(prefix, entry.path):
-            tasks.append(_FileTask(build, entry.path, "log", entry.size))
-        elif kind in ("all", "junit") and is_junit(prefix, entry.path):
-            tasks.append(_FileTask(build, entry.path, "junit", entry.size))
+    for entry, plain in sorted(found, key=lambda item: item[0].path):
+        log = is_build_log(prefix, entry.path)
+        tasks.append(_FileTask(build, entry.path, "log" if log else "junit", entry.size, plain))
     return tasks
-
-
-def _plain_file(source: Source, path: str) -> Path | None:
-    """The file on this machine holding exactly the object's bytes (a local mirror's plain,
-    not gzip-encoded, file), else None."""
-    finder = getattr(source, "plain_file", None)
-    if finder is None:
-        return None
-    try:
-        found: Path | None = finder(path)
-    except ProwtuiError:
-        return None
-    return found
 
 
 def _row(path: str, hit: Hit, test: str | None = None) -> MatchRow:
