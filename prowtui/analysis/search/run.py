@@ -19,8 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import fnmatch
+import os
 import re
+import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,14 +49,13 @@ from prowtui.analysis.window_builds import (
     window_builds,
 )
 from prowtui.errors import ParseError, ProwtuiError, UsageError
+from prowtui.logs.fetch import fetch_to_file
 from prowtui.logs.grep import (
     FileHits,
     Hit,
     Pattern,
     check_pattern,
-    search_bytes,
     search_files,
-    search_stream,
 )
 from prowtui.prow.jobs import parse_job_path
 from prowtui.prow.junit import parse_junit
@@ -61,9 +65,14 @@ from prowtui.sources.walk import walk
 
 TYPES = ("all", "build-log", "junit")
 #: jobs searched at once (their builds and files share the request limit)
-JOBS_AT_ONCE = 4
+JOBS_AT_ONCE = 16
 #: listings of one build's walk in flight at once (a walk holds one of the request slots)
 WALK_AT_ONCE = 4
+#: files handed to one rg at most (it reads them with every core)
+BATCH_FILES = 512
+#: with fewer files than this ready, rg waits this long for more (each rg run costs a few ms)
+LINGER_FILES = 32
+LINGER_SECONDS = 0.03
 
 
 @dataclass(frozen=True)
@@ -213,6 +222,7 @@ async def search_jobs(
     report = SearchReport(query, [], Searched(), unmatched)
     progress = JobProgress(jobs_total=len(jobs))
     limiter = asyncio.Semaphore(max(1, options.concurrency))
+    spool = _Spool(source)
     job_slots = asyncio.Semaphore(JOBS_AT_ONCE)
     found: list[JobMatches] = []
 
@@ -226,7 +236,7 @@ async def search_jobs(
                     return
                 builds = listed
             matches = await _search_job(
-                source, job, windows, options, limiter, report, builds, progress
+                source, job, windows, options, limiter, spool, report, builds, progress
             )
         progress.jobs_done += 1
         if matches is not None:
@@ -236,7 +246,10 @@ async def search_jobs(
         if on_progress is not None:
             on_progress(progress)
 
-    await asyncio.gather(*(one(job) for job in jobs))
+    try:
+        await asyncio.gather(*(one(job) for job in jobs))
+    finally:
+        spool.close()
     report.jobs = order_jobs(found)
     return report
 
@@ -247,6 +260,7 @@ async def _search_job(
     windows: CurrentWindow,
     options: SearchOptions,
     limiter: asyncio.Semaphore,
+    spool: _Spool,
     report: SearchReport,
     builds: list | None,
     progress: JobProgress,
@@ -256,20 +270,8 @@ async def _search_job(
     current = [b for b in listed.builds if b.window == "current"]
     states = {b.build_id: _BuildState(b) for b in current}
     searched = [b for b in current if b.failed] if options.failed_only else current
-    file_lists = await asyncio.gather(
-        *(_build_files(source, build, options.type, limiter, report) for build in searched)
-    )
-    tasks = [task for files in file_lists for task in files]
     report.searched.builds += len(searched)
     progress.builds_searched += len(searched)
-    report.searched.files += len(tasks)
-    on_disk: dict[str, _FileTask] = {}
-    streamed: list[_FileTask] = []
-    for task in tasks:
-        if task.kind == "log" and task.local is not None:
-            on_disk[str(task.local)] = task
-        else:
-            streamed.append(task)
 
     def take(task: _FileTask, hits: FileHits, rows: list[MatchRow]) -> None:
         state = states[task.build.build_id]
@@ -280,32 +282,41 @@ async def _search_job(
                 row.path = row.path[len(prefix) :]  # the path in the build
             state.rows.append(((row.path, order), row))
 
-    if on_disk:
+    queue: asyncio.Queue[_Ready | None] = asyncio.Queue()
+    consumer = asyncio.ensure_future(_consume(queue, options.pattern, spool, report, take))
 
-        def on_file(path: str, hits: FileHits) -> None:
-            task = on_disk[path]
-            take(task, hits, [_row(task.path, hit) for hit in hits.hits])
+    async def fetch_one(task: _FileTask) -> None:
+        try:
+            async with limiter:
+                ready = await (
+                    _junit_ready(source, task, spool)
+                    if task.kind == "junit"
+                    else _log_ready(source, task, spool)
+                )
+        except ProwtuiError as exc:
+            report.problems.append(f"{task.path}: {_one_line(exc)}")
+            return
+        if ready is not None:
+            report.searched.bytes += ready.size
+            queue.put_nowait(ready)
 
-        errors = await search_files(options.pattern, list(on_disk), on_file=on_file)
-        for path, reason in errors.items():
-            report.problems.append(f"{on_disk[path].path}: {reason}")
-        report.searched.bytes += sum(task.size or 0 for task in on_disk.values())
+    async def build_one(build: WindowBuild) -> None:
+        # each build's files are fetched as soon as it is listed: requests keep flowing
+        tasks = await _build_files(source, build, options.type, limiter, report)
+        report.searched.files += len(tasks)
+        for task in tasks:
+            if task.kind == "log" and task.local is not None:
+                report.searched.bytes += task.size or 0
+                queue.put_nowait(_Ready(task, str(task.local)))
+        await asyncio.gather(
+            *(fetch_one(task) for task in tasks if task.kind == "junit" or task.local is None)
+        )
 
-    async def stream_one(task: _FileTask) -> None:
-        async with limiter:
-            try:
-                if task.kind == "junit":
-                    hits, rows, size = await _search_junit(source, task.path, options.pattern)
-                else:
-                    hits = await search_stream(options.pattern, source.stream(task.path))
-                    rows, size = [_row(task.path, hit) for hit in hits.hits], hits.bytes_searched
-            except ProwtuiError as exc:
-                report.problems.append(f"{task.path}: {_one_line(exc)}")
-                return
-        report.searched.bytes += size
-        take(task, hits, rows)
-
-    await asyncio.gather(*(stream_one(task) for task in streamed))
+    try:
+        await asyncio.gather(*(build_one(build) for build in searched))
+    finally:
+        queue.put_nowait(None)
+        await consumer
     return job_matches(job, (state.result() for state in states.values()))
 
 
@@ -348,19 +359,103 @@ def _row(path: str, hit: Hit, test: str | None = None) -> MatchRow:
     return MatchRow(path, hit.line, hit.text, hit.before, hit.after, test, hit.spans)
 
 
-async def _search_junit(
-    source: Source, path: str, pattern: Pattern
-) -> tuple[FileHits, list[MatchRow], int]:
-    """The failure messages of one junit file through the engine: each match names its test
-    case, its line counts within the message, its context stays within the message."""
-    data = await source.read(path)
+@dataclass
+class _JunitMap:
+    """Where each failure message starts in a junit file's joined messages."""
+
+    starts: list[int]
+    names: list[str]
+    counts: list[int]
+
+    def rows(self, path: str, hits: FileHits) -> list[MatchRow]:
+        """Matches named by test case, their line within the message, context kept inside
+        the message."""
+        rows = []
+        for hit in hits.hits:
+            index = bisect.bisect_right(self.starts, hit.line) - 1
+            first, count = self.starts[index], self.counts[index]
+            within = hit.line - first + 1
+            keep = min(len(hit.before), within - 1)
+            before = hit.before[len(hit.before) - keep :] if keep else []
+            after = hit.after[: max(0, count - within)]
+            rows.append(MatchRow(path, within, hit.text, before, after, self.names[index]))
+            rows[-1].spans = list(hit.spans)
+        return rows
+
+
+@dataclass
+class _Ready:
+    """A file rg can read: the object's own (a local mirror's, the cache's) or a spooled
+    copy; junit files as their joined failure messages."""
+
+    task: _FileTask
+    disk: str
+    size: int = 0
+    junit: _JunitMap | None = None
+    #: a file of ours: kept by the cache (a download) or removed after the search
+    spooled: bool = False
+
+
+class _Spool:
+    """Where downloads and junit messages wait for rg: the cache's file system when the
+    source has a cache (a complete download is then moved into it), else a temporary
+    directory removed at the end."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self._dir: Path | None = None
+        self._own: str | None = None
+
+    async def new_file(self) -> Path:
+        if self._dir is None:
+            finder = getattr(self.source, "download_dir", None)
+            if callable(finder):
+                self._dir = await asyncio.to_thread(finder)
+            else:
+                self._own = tempfile.mkdtemp(prefix="prowtui-search-")
+                self._dir = Path(self._own)
+        return self._dir / f"search-{os.getpid()}-{secrets.token_hex(8)}"
+
+    async def release(self, ready: _Ready) -> None:
+        """After rg read it: a download goes into the cache (which keeps or drops it under
+        its policy), anything else is removed."""
+        if not ready.spooled:
+            return
+        store = getattr(self.source, "store_file", None)
+        if ready.junit is None and callable(store):
+            with contextlib.suppress(ProwtuiError):
+                await store(ready.task.path, Path(ready.disk))
+        with contextlib.suppress(OSError):
+            os.unlink(ready.disk)
+
+    def close(self) -> None:
+        if self._own is not None:
+            shutil.rmtree(self._own, ignore_errors=True)
+
+
+async def _log_ready(source: Source, task: _FileTask, spool: _Spool) -> _Ready:
+    """A log as a file: the cache's verified copy when it has one (no request), else
+    streamed to a spool file (never whole in memory)."""
+    cached = getattr(source, "cached_file", None)
+    if callable(cached):
+        found = await cached(task.path)
+        if found is not None:
+            return _Ready(task, str(found), task.size or 0)
+    dest = await spool.new_file()
+    stream = getattr(source, "download_stream", None)
+    await fetch_to_file(source, task.path, dest, stream=stream if callable(stream) else None)
+    return _Ready(task, str(dest), dest.stat().st_size, spooled=True)
+
+
+async def _junit_ready(source: Source, task: _FileTask, spool: _Spool) -> _Ready | None:
+    """A junit file's failure messages, joined one after the other into a spool file, and
+    the map back to (test case, line within its message); None without a failure."""
+    data = await source.read(task.path)
     try:
-        cases = parse_junit(data, path)
+        cases = parse_junit(data, task.path)
     except ParseError as exc:
         raise ParseError(f"not searched: {_one_line(exc)}") from None
-    starts: list[int] = []  # first line (1-based) of each message in the joined text
-    names: list[str] = []
-    counts: list[int] = []
+    junit = _JunitMap([], [], [])
     parts: list[str] = []
     line = 1
     for case in cases:
@@ -368,23 +463,59 @@ async def _search_junit(
         if not text:
             continue
         lines = text.replace("\r\n", "\n").split("\n")
-        starts.append(line)
-        names.append(case.name)
-        counts.append(len(lines))
+        junit.starts.append(line)
+        junit.names.append(case.name)
+        junit.counts.append(len(lines))
         parts.append("\n".join(lines))
         line += len(lines)
     if not parts:
-        return FileHits(), [], len(data)
-    hits = await search_bytes(pattern, ("\n".join(parts) + "\n").encode("utf-8", "replace"))
-    rows: list[MatchRow] = []
-    for hit in hits.hits:
-        index = bisect.bisect_right(starts, hit.line) - 1
-        first, count = starts[index], counts[index]
-        within = hit.line - first + 1
-        before = hit.before[max(0, len(hit.before) - (within - 1)) :] if hit.before else []
-        after = hit.after[: max(0, count - within)]
-        rows.append(MatchRow(path, within, hit.text, before, after, names[index], list(hit.spans)))
-    return hits, rows, len(data)
+        return None
+    dest = await spool.new_file()
+    dest.write_bytes(("\n".join(parts) + "\n").encode("utf-8", "replace"))
+    return _Ready(task, str(dest), len(data), junit, spooled=True)
+
+
+async def _consume(
+    queue: asyncio.Queue[_Ready | None],
+    pattern: Pattern,
+    spool: _Spool,
+    report: SearchReport,
+    take: Callable[[_FileTask, FileHits, list[MatchRow]], None],
+) -> None:
+    """Run rg over whatever files are ready, as many at once as have gathered (one process
+    per batch: its threads share the files), until the queue's end."""
+    ended = False
+    while not ended:
+        first = await queue.get()
+        if first is None:
+            return
+        if queue.qsize() < LINGER_FILES:
+            await asyncio.sleep(LINGER_SECONDS)  # let a wave of downloads land: fewer rg runs
+        batch = [first]
+        while not queue.empty() and len(batch) < BATCH_FILES:
+            item = queue.get_nowait()
+            if item is None:
+                ended = True
+                break
+            batch.append(item)
+        by_disk = {ready.disk: ready for ready in batch}
+
+        def on_file(disk: str, hits: FileHits, by_disk: dict[str, _Ready] = by_disk) -> None:
+            ready = by_disk[disk]
+            path = ready.task.path
+            if ready.junit is not None:
+                rows = ready.junit.rows(path, hits)
+            else:
+                rows = [_row(path, hit) for hit in hits.hits]
+            take(ready.task, hits, rows)
+
+        try:
+            errors = await search_files(pattern, list(by_disk), on_file=on_file)
+            for disk, reason in errors.items():
+                report.problems.append(f"{by_disk[disk].task.path}: {reason}")
+        finally:
+            for ready in batch:
+                await spool.release(ready)
 
 
 def _one_line(exc: BaseException) -> str:
