@@ -38,11 +38,11 @@ sys.path.insert(0, str(REPO))
 from prowtui.analysis.export import export_job  # noqa: E402
 from prowtui.analysis.stats import job_stats  # noqa: E402
 from prowtui.cache import Cache  # noqa: E402
+from prowtui.demo import BIG_JOB_DIR, build_demo_bucket  # noqa: E402
 from prowtui.errors import NotFound  # noqa: E402
 from prowtui.prow.jobs import classify_path  # noqa: E402
 from prowtui.sources.base import Entry  # noqa: E402
 from prowtui.sources.cached import CachedSource  # noqa: E402
-from prowtui.sources.demo import BIG_JOB_DIR, build_demo_bucket  # noqa: E402
 from prowtui.sources.gcsweb import GcswebSource  # noqa: E402
 from tests.servers.gcsweb_server import GcswebServer  # noqa: E402
 

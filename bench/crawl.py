@@ -350,7 +350,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="no notebook, no cache-off rows")
     args = parser.parse_args()
 
-    from prowtui.sources.demo import build_demo_bucket
+    from prowtui.demo import build_demo_bucket
 
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} on {os.cpu_count()} cores")

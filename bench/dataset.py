@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 import psutil  # noqa: E402
 
-from prowtui.sources.demo import BIG_JOB_DIR, build_demo_bucket  # noqa: E402
+from prowtui.demo import BIG_JOB_DIR, build_demo_bucket  # noqa: E402
 
 BUCKET = "origin-ci-test"
 #: the default concurrency of a gcsweb source (config.concurrency_for("gcsweb"))

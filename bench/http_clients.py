@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
 
-    from prowtui.sources.demo import build_demo_bucket
+    from prowtui.demo import build_demo_bucket
 
     with tempfile.TemporaryDirectory(prefix="prowtui-bench-http-") as tmp:
         root = build_demo_bucket(Path(tmp) / "bucket")

@@ -133,7 +133,7 @@ def main() -> None:
         # so this process stays small
         root = Path(tmp) / "demo"
         subprocess.run(
-            [sys.executable, "-c", "import sys; from prowtui.sources.demo import "
+            [sys.executable, "-c", "import sys; from prowtui.demo import "
              "build_demo_bucket as b; b(sys.argv[1])", str(root)],
             check=True,
             env={**os.environ, "PYTHONPATH": str(REPO)},

@@ -26,7 +26,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from prowtui.app import Explorer, ProwtuiApp
-from prowtui.sources.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 
 SIZE = (120, 36)
 BUILD = f"{NIGHTLY_JOB_DIR}1763353455621050368/"

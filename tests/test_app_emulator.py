@@ -10,8 +10,8 @@ from pathlib import Path
 from prowtui.app.widgets.events_table import EventsView
 from prowtui.app.widgets.log_panel import LogPanel
 from prowtui.commands.explore import build_app
+from prowtui.demo import NIGHTLY_JOB_DIR, build_demo_bucket
 from prowtui.sources.cached import CachedSource
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, build_demo_bucket
 from prowtui.sources.resolve import open_source, resolve_target
 from tests.test_app_support import settle
 

@@ -14,7 +14,7 @@ from prowtui.app.screens.goto import GotoScreen
 from prowtui.app.screens.help import HelpScreen, key_rows
 from prowtui.app.screens.main import MainScreen
 from prowtui.app.screens.stats import StatsScreen
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import NIGHTLY_JOB_DIR, open_demo
 from prowtui.sources.resolve import resolve_target
 from tests.test_app_support import settle
 

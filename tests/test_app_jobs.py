@@ -13,7 +13,7 @@ from prowtui.app import Explorer, ProwtuiApp
 from prowtui.app.screens.export import ExportScreen
 from prowtui.app.screens.stats import StatsScreen
 from prowtui.app.widgets.stats_view import StatsView
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import NIGHTLY_JOB_DIR, open_demo
 from tests.test_app_support import settle
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from prowtui.app import Explorer, ProwtuiApp
 from prowtui.app.widgets.bucket_tree import BucketTree
 from prowtui.app.widgets.log_view import LogView
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import NIGHTLY_JOB_DIR, open_demo
 from tests.test_app_support import settle
 
 

@@ -12,7 +12,7 @@ from prowtui.app.widgets.events_table import EventsView
 from prowtui.app.widgets.junit_table import JunitView
 from prowtui.app.widgets.log_panel import LogPanel
 from prowtui.app.widgets.metadata_view import MetadataView
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import NIGHTLY_JOB_DIR, open_demo
 from tests.test_app_support import settle
 
 SIZE = (120, 36)

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from prowtui.app import Explorer, ProwtuiApp
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import NIGHTLY_JOB_DIR, open_demo
 from tests.test_app_support import settle
 
 SIZE = (120, 36)

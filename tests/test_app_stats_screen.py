@@ -11,8 +11,8 @@ from prowtui.analysis.stats import job_stats
 from prowtui.app import Explorer, ProwtuiApp
 from prowtui.app.screens.stats import StatsScreen
 from prowtui.app.widgets.stats_view import StatsView
+from prowtui.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 from prowtui.errors import AccessDenied
-from prowtui.sources.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 from prowtui.sources.local import LocalSource
 from tests.test_app_jobs import plain
 from tests.test_app_support import JOB, make_bucket, settle

@@ -15,7 +15,7 @@ from prowtui.app.screens.triage_session import session_of
 from prowtui.app.widgets.history_strip import cause_colors
 from prowtui.app.widgets.junit_table import JunitView
 from prowtui.app.widgets.log_view import LogView
-from prowtui.sources.demo import BIG_JOB_DIR, open_demo
+from prowtui.demo import BIG_JOB_DIR, open_demo
 from prowtui.triage.model import TriageReport
 from tests.test_app_triage_support import SIZE, demo_report, settle, triage_screen, wait_for
 

@@ -12,7 +12,7 @@ from prowtui.app import Explorer, ProwtuiApp
 from prowtui.app.screens.main import MainScreen
 from prowtui.app.screens.triage import TriageScreen
 from prowtui.app.screens.triage_builds import TriageBuildsScreen
-from prowtui.sources.demo import BIG_JOB_DIR, open_demo
+from prowtui.demo import BIG_JOB_DIR, open_demo
 from prowtui.sources.gcsweb import GcswebSource
 from prowtui.sources.http import RetryPolicy
 from prowtui.sources.local import LocalSource

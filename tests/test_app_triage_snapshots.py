@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from prowtui.app.screens.triage import TriageScreen
 from prowtui.app.screens.triage_session import session_of
 from prowtui.app.widgets.history_strip import CAUSE_PALETTE
-from prowtui.sources.demo import BIG_JOB_DIR
+from prowtui.demo import BIG_JOB_DIR
 from tests.test_app_snapshots import snapshot_app
 from tests.test_app_triage_support import demo_report, settle
 

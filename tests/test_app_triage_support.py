@@ -25,8 +25,8 @@ from prowtui.app.widgets.history_strip import (
     readable_on,
     strip_layout,
 )
+from prowtui.demo import BIG_JOB_DIR, open_demo
 from prowtui.errors import NotCached, NotFound, Unreachable
-from prowtui.sources.demo import BIG_JOB_DIR, open_demo
 from prowtui.triage import triage_job
 from prowtui.triage.model import (
     BuildHistory,

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from prowtui.app.widgets.history_strip import cause_colors
+from prowtui.demo import BIG_JOB_DIR
 from prowtui.safetext import inert
-from prowtui.sources.demo import BIG_JOB_DIR
 from tests.test_app_tmux import _capture, _start, _wait_for, _wait_for_exit
 from tests.test_app_triage_support import demo_report
 

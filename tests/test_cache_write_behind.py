@@ -13,7 +13,7 @@ from pathlib import Path
 import diskcache
 import pytest
 
-import prowtui.cache as cache_mod
+import prowtui.cache.writer as cache_writer
 from prowtui.cache import FILE_THRESHOLD, Cache
 from tests.test_cache import run_writers
 
@@ -86,8 +86,8 @@ def test_rewrites_deletes_and_big_payloads(tmp_path: Path) -> None:
 def test_the_writer_steps_down_when_idle_and_comes_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache_mod, "WRITER_IDLE_SECONDS", 0.05)
-    monkeypatch.setattr(cache_mod, "BATCH_LINGER_SECONDS", 0.01)
+    monkeypatch.setattr(cache_writer, "WRITER_IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(cache_writer, "BATCH_LINGER_SECONDS", 0.01)
     cache = Cache(tmp_path / "store")
     cache.put_later("a", b"1", ttl=None)
     deadline = time.monotonic() + 5

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from prowtui.sources.demo import BIG_JOB, BIG_JOB_DIR, NIGHTLY_JOB, demo_root
+from prowtui.demo import BIG_JOB, BIG_JOB_DIR, NIGHTLY_JOB, demo_root
 from tests.cli import PLAIN_WIDE, run_prowtui
 
 HOSTILE = (

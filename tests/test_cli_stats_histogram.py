@@ -10,7 +10,7 @@ from rich.console import Console
 from prowtui.analysis.size_histogram import build_log_histogram
 from prowtui.analysis.stats import job_stats
 from prowtui.commands.stats import beyond_note, histogram_rows, render
-from prowtui.sources.demo import BIG_JOB_DIR, open_demo
+from prowtui.demo import BIG_JOB_DIR, open_demo
 from prowtui.units import human_size
 
 JSON_KEYS = {"job", "builds", "top_level", "artifacts", "presence", "results", "build_log_bytes"}

@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 
+from prowtui import demo
+from prowtui.demo import build_demo_bucket
 from prowtui.errors import NotFound
-from prowtui.sources import demo
 from prowtui.sources.base import Source, sort_entries
-from prowtui.sources.demo import build_demo_bucket
 from prowtui.sources.encoding import looks_gzip_encoded
 from prowtui.sources.gcs import GcsSource
 from prowtui.sources.gcsweb import GcswebSource

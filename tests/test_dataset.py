@@ -32,10 +32,10 @@ from prowtui.analysis.dataset.manifest import JobRecord, PartRecord
 from prowtui.analysis.dataset.plan import Chunk, plan_job
 from prowtui.analysis.export import export_job
 from prowtui.analysis.tables import TABLES
+from prowtui.demo import build_demo_bucket
+from prowtui.demo.layout import BIG_JOB_DIR, NIGHTLY_JOB_DIR, PRESUBMIT_JOB_DIR
 from prowtui.errors import ProwtuiError, UsageError
 from prowtui.prow.jobs import BuildRef
-from prowtui.sources.demo import build_demo_bucket
-from prowtui.sources.demo.layout import BIG_JOB_DIR, NIGHTLY_JOB_DIR, PRESUBMIT_JOB_DIR
 from prowtui.sources.local import LocalSource
 from prowtui.sources.resolve import SourceSpec, open_backend, parse_source
 from tests.cli import run_prowtui as prowtui

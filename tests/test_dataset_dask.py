@@ -24,8 +24,8 @@ import pytest
 from prowtui.analysis.dataset.engine import DaskEngine
 from prowtui.analysis.dataset.export import DatasetOptions, DatasetResult, export_dataset
 from prowtui.analysis.dataset.layout import PART_FILE, TEMP_FILE
-from prowtui.sources.demo import build_demo_bucket
-from prowtui.sources.demo.layout import (
+from prowtui.demo import build_demo_bucket
+from prowtui.demo.layout import (
     BIG_JOB,
     BIG_JOB_DIR,
     NIGHTLY_JOB,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from prowtui.sources import demo
-from prowtui.sources.demo import (
+from prowtui import demo
+from prowtui.demo import (
     BIG_JOB_DIR,
     NIGHTLY_JOB_DIR,
     PRESUBMIT_JOB,
@@ -308,5 +308,32 @@ async def test_gzip_object_reads_decompressed_through_the_demo_source() -> None:
         data = await source.read(key)
         assert data == gzip.decompress(path.read_bytes())
         assert (await source.stat(key)).gzip_encoded
+    finally:
+        await source.aclose()
+
+
+async def test_the_sources_read_the_demo_the_commands_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sources only read the demo directory; ``open_spec`` (the commands) builds it first."""
+    from prowtui.commands.common import open_spec
+    from prowtui.errors import NotFound
+    from prowtui.sources.resolve import PRESETS, open_source
+
+    dest = tmp_path / "demo"
+    monkeypatch.setenv("PROWTUI_DEMO_DIR", str(dest))
+    with pytest.raises(NotFound, match="no demo bucket at"):
+        open_source(PRESETS["demo"])
+    built: list[Path] = []
+
+    def small_root() -> Path:
+        built.append(build_demo_bucket(dest, small=True))
+        return dest
+
+    monkeypatch.setattr(demo, "demo_root", small_root)
+    source = open_spec(PRESETS["demo"])
+    try:
+        assert built == [dest] and source.kind == "demo" and source.bucket == "demo"
+        assert [e.name for e in await source.list("")] == ["logs/", "pr-logs/"]
     finally:
         await source.aclose()

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from prowtui.analysis.export import export_job
+from prowtui.demo import build_demo_bucket
 from prowtui.prow.jobs import list_builds
-from prowtui.sources.demo import build_demo_bucket
 from prowtui.sources.gcsweb import GcswebSource
 from prowtui.sources.http import RetryPolicy
 from prowtui.sources.local import LocalSource

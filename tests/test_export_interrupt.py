@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from prowtui.sources.demo import build_demo_bucket
+from prowtui.demo import build_demo_bucket
 from tests.servers.gcsweb_server import GcswebServer
 
 JOB = "logs/periodic-ci-openshift-release-master-ci-4.6-upgrade-from-stable-4.5-e2e-gcp-upgrade/"

@@ -1,4 +1,4 @@
-"""The demo's ground truth (:mod:`prowtui.sources.demo.causes`) recovered by triage: every
+"""The demo's ground truth (:mod:`prowtui.demo.causes`) recovered by triage: every
 cause as its own signature with exactly its builds, ranked above the noise and below only
 boilerplate shared by several causes, each planted build explained by its cause, and the
 flaky and the broken junit tests told apart. ``prowtui triage --json`` gives the same bytes."""
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from prowtui.sources.demo import BIG_JOB_DIR, open_demo
-from prowtui.sources.demo.causes import GroundTruth, ground_truth
+from prowtui.demo import BIG_JOB_DIR, open_demo
+from prowtui.demo.causes import GroundTruth, ground_truth
 from prowtui.triage import triage_job
 from prowtui.triage.model import Signature, TriageReport
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from prowtui.app.messages import GotoPath
+from prowtui.app.messages import GotoPath, OpenInExplorer
 from prowtui.app.screens.main import MainScreen
 from prowtui.app.services import Explorer
 from prowtui.safetext import inert
@@ -76,6 +77,13 @@ class ProwtuiApp(App[None]):
             if isinstance(screen, MainScreen):
                 return screen
         return None
+
+    @on(OpenInExplorer)
+    def _open_in_explorer(self, message: OpenInExplorer) -> None:
+        """A screen above (Triage) picked something to show in the tree and preview."""
+        main = self.main_screen
+        if main is not None:
+            main.open_target(message.target)
 
     def action_help(self) -> None:
         """Show every key."""

@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any
 
-from prowtui.commands.common import add_source_args, run, usage_error
+from prowtui.commands.common import add_source_args, open_spec, run, usage_error
 from prowtui.errors import UsageError
 
 _RANGE = re.compile(r"^(\d+)-(\d*)$")
@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``prowtui cat``."""
-    from prowtui.sources.resolve import open_source, resolve_target
+    from prowtui.sources.resolve import resolve_target
 
     try:
         spec, path = resolve_target(args.source, args.path)
@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer
 
     async def body() -> int:
-        source = open_source(spec, offline=args.offline)
+        source = open_spec(spec, offline=args.offline)
         try:
             if args.range is not None:
                 start, end = args.range

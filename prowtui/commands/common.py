@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
 
+    from prowtui.sources.base import Source
+    from prowtui.sources.resolve import SourceSpec
+
 from prowtui.errors import ProwtuiError
 from prowtui.safetext import inert
 
@@ -35,6 +38,23 @@ def add_source_args(parser: argparse.ArgumentParser) -> None:
         "(default: $PROWTUI_SOURCE, then the config file, then demo)",
     )
     parser.add_argument("--offline", action="store_true", help="answer from the on-disk cache only")
+
+
+def ensure_demo(spec: SourceSpec) -> None:
+    """Build the demo bucket when ``spec`` names it and it is missing or out of date: the
+    demo is a data builder above the sources, which read what it wrote as a directory."""
+    if spec.kind == "demo":
+        from prowtui.demo import demo_root
+
+        demo_root()
+
+
+def open_spec(spec: SourceSpec, *, offline: bool = False, **options: object) -> Source:
+    """:func:`~prowtui.sources.resolve.open_source`, the demo bucket built first if needed."""
+    from prowtui.sources.resolve import open_source
+
+    ensure_demo(spec)
+    return open_source(spec, offline=offline, **options)
 
 
 def _report(message: str, command: str) -> None:

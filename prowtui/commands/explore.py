@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from prowtui.commands.common import add_source_args, fail, usage_error
+from prowtui.commands.common import add_source_args, fail, open_spec, usage_error
 from prowtui.errors import ProwtuiError, UsageError
 
 if TYPE_CHECKING:
@@ -40,11 +40,11 @@ def main(argv: Sequence[str]) -> int:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else 2
-    from prowtui.sources.resolve import open_source, resolve_target
+    from prowtui.sources.resolve import resolve_target
 
     try:
         spec, path = resolve_target(args.source, args.target)
-        source = open_source(spec, offline=args.offline)
+        source = open_spec(spec, offline=args.offline)
     except UsageError as exc:
         return usage_error(str(exc))
     except ProwtuiError as exc:

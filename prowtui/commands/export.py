@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from prowtui.analysis.dataset.defaults import DEFAULT_CHUNK, SCHEDULER_ENV, has_wildcard
 from prowtui.analysis.tables import TABLES, check_tables
-from prowtui.commands.common import add_source_args, fail, run, usage_error
+from prowtui.commands.common import add_source_args, ensure_demo, fail, run, usage_error
 from prowtui.commands.stats import (
     ProgressReport,
     open_job_source,
@@ -268,6 +268,7 @@ def _run_dataset(
         source_options={"timeout": config.timeout, "retries": config.retries},
     )
     engine = make_engine(args)
+    ensure_demo(spec)
     with DatasetProgressReport() as progress:
         return export_dataset(
             spec, paths, args.output, options=options, engine=engine, progress=progress

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, run, usage_error
+from prowtui.commands.common import add_source_args, open_spec, run, usage_error
 from prowtui.errors import NotFound, UsageError
 from prowtui.safetext import inert_text
 from prowtui.sources.base import Entry, Source
@@ -64,7 +64,7 @@ def render_table(entries: list[Entry], where: str) -> Table:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``prowtui ls``."""
-    from prowtui.sources.resolve import open_source, resolve_target
+    from prowtui.sources.resolve import resolve_target
 
     try:
         spec, path = resolve_target(args.source, args.path)
@@ -72,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
         return usage_error(str(exc), "ls")
 
     async def body() -> int:
-        source = open_source(spec, offline=args.offline)
+        source = open_spec(spec, offline=args.offline)
         try:
             entries = await list_path(source, path)
         finally:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, run
+from prowtui.commands.common import add_source_args, open_spec, run
 from prowtui.safetext import inert, inert_text
 from prowtui.units import human_size
 
@@ -85,11 +85,11 @@ async def open_job_source(args: argparse.Namespace) -> tuple[Source, str, int]:
     """The source, job path and concurrency that ``--source``, JOBPATH (a path or a URL) and
     ``--concurrency`` (else the config's value for the source kind) name."""
     from prowtui.config import load_config
-    from prowtui.sources.resolve import open_source, resolve_target
+    from prowtui.sources.resolve import resolve_target
 
     spec, path = resolve_target(args.source, args.job)
     concurrency = args.concurrency or load_config().concurrency_for(spec.kind)
-    source = open_source(spec, offline=args.offline, concurrency=concurrency)
+    source = open_spec(spec, offline=args.offline, concurrency=concurrency)
     if inspect.isawaitable(source):
         source = await source
     return source, path, concurrency

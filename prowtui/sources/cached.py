@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from prowtui.cache import FILE_THRESHOLD, Cache, Hit, checksum
 from prowtui.errors import NotCached, NotFound, Unreachable
-from prowtui.prow.jobs import classify_path
+from prowtui.layout import classify_path
 from prowtui.sources.base import Entry, ObjectInfo, Source, normalize_dir
 
 T = TypeVar("T")

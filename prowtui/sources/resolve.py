@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from prowtui.errors import UsageError
+from prowtui.errors import NotFound, UsageError
 from prowtui.sources.base import Source
 
 STORAGE_URL = "https://storage.googleapis.com"
@@ -318,6 +318,8 @@ def open_source(spec: SourceSpec, *, offline: bool = False, **options: object) -
     ``storage_url`` (gcsweb); the config file supplies them otherwise. gcsweb and GCS sources
     read through the on-disk cache (:class:`~prowtui.sources.cached.CachedSource`) unless the
     config disables it; ``offline`` (or the config's ``offline``) answers from the cache only.
+    The demo bucket is read, not built, here: callers above build it first
+    (``prowtui.commands.common.open_spec``).
     """
     remote = open_backend(spec, **options)
     if spec.kind in ("demo", "local"):
@@ -344,9 +346,15 @@ def open_backend(spec: SourceSpec, **options: object) -> Source:
     ``storage_url`` overrides the spec's.
     """
     if spec.kind == "demo":
-        from prowtui.sources.demo import open_demo
+        # the demo bucket is built above the sources (prowtui.demo, which the commands ask to
+        # make sure of it before they open the spec); here it is read as the directory it is
+        from prowtui.paths import demo_dir
+        from prowtui.sources.local import LocalSource
 
-        return open_demo()
+        root = demo_dir()
+        if not root.is_dir():
+            raise NotFound(f"no demo bucket at {root} (prowtui --source demo builds it)")
+        return LocalSource(root, bucket=spec.bucket or "demo", kind="demo")
     if spec.kind == "local":
         from prowtui.sources.local import LocalSource
 

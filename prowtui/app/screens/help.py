@@ -6,6 +6,7 @@ applied and each key displayed by ``App.get_key_display`` as the footer displays
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -52,9 +53,11 @@ class KeyRow:
     binding_id: str
 
 
-def binding_groups() -> list[tuple[str, list[BindingType]]]:
-    """The binding lists of every screen and widget of the explorer."""
-    from prowtui.app.app import ProwtuiApp
+def binding_groups(
+    app_bindings: Iterable[BindingType] = (),
+) -> list[tuple[str, list[BindingType]]]:
+    """The binding lists of every screen and widget of the explorer; ``app_bindings`` are the
+    app's own (help is shown inside the app and takes them from it, never importing it)."""
     from prowtui.app.screens.copy_menu import CopyMenu
     from prowtui.app.screens.export import ExportScreen
     from prowtui.app.screens.goto import GotoScreen
@@ -77,7 +80,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         if isinstance(b, Binding) and b.action == "quit"
     ]
     return [
-        ("everywhere", [*ProwtuiApp.BINDINGS, *textual_quit]),
+        ("everywhere", [*app_bindings, *textual_quit]),
         ("main screen", list(MainScreen.BINDINGS)),
         ("tree", list(BucketTree.BINDINGS)),
         ("log and text preview", [*LogView.BINDINGS, *LogPanel.BINDINGS]),
@@ -101,7 +104,7 @@ def key_rows(app: App[object]) -> list[KeyRow]:
     footer displays it."""
     keymap: dict[str, str] = dict(getattr(app, "_keymap", {}) or {})
     rows: list[KeyRow] = []
-    for where, bindings in binding_groups():
+    for where, bindings in binding_groups(type(app).BINDINGS):
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue

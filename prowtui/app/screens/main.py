@@ -17,7 +17,7 @@ from prowtui.app.messages import GotoPath
 from prowtui.app.screens.triage_session import OpenTarget
 from prowtui.app.services import Explorer
 from prowtui.app.widgets.bucket_tree import BucketTree, NodeData
-from prowtui.app.widgets.cells import ellipsize_start
+from prowtui.app.widgets.cells import HEADER_CHROME, ellipsize_start
 from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.log_view import LogView
 from prowtui.app.widgets.preview import PreviewPane
@@ -25,8 +25,6 @@ from prowtui.safetext import inert
 
 #: how long the cursor must rest on a node before its preview loads
 PREVIEW_DELAY = 0.12
-#: header cells that are not title: the command-palette icon, " — " and a margin
-HEADER_CHROME = 8 + 3 + 2
 
 
 class MainScreen(Screen[None]):

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, ProgressBar, Static, TabbedContent, TabPane
 
-from prowtui.app.screens.main import HEADER_CHROME
+from prowtui.app.messages import OpenInExplorer
 from prowtui.app.screens.triage_builds import (
     TriageBuildsScreen,
     failure_rows,
@@ -30,7 +30,7 @@ from prowtui.app.screens.triage_builds import (
 )
 from prowtui.app.screens.triage_session import OpenTarget, session_of
 from prowtui.app.services import Explorer, format_time
-from prowtui.app.widgets.cells import ellipsize_start
+from prowtui.app.widgets.cells import HEADER_CHROME, ellipsize_start
 from prowtui.app.widgets.duration_plot import DurationPlot, human_duration
 from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.history_strip import (
@@ -511,11 +511,9 @@ class TriageScreen(Screen[None]):
         if target is None:
             return
         self._save_view()
-        main = self.app.main_screen  # type: ignore[attr-defined]
         if self.app.screen is self:
             self.app.pop_screen()
-        if main is not None:
-            main.open_target(target)
+        self.app.post_message(OpenInExplorer(target))
 
     # -- actions -------------------------------------------------------------------------
     def action_recompute(self) -> None:

@@ -3,21 +3,43 @@ then put a log at its line (highlighted, focused) or a junit file's cursor on it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from textual.app import App
 from textual.widgets import DataTable
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from prowtui.app.screens.triage_session import OpenTarget
+from prowtui.app.widgets.bucket_tree import BucketTree
 from prowtui.app.widgets.junit_table import JunitView
 from prowtui.app.widgets.log_panel import LogPanel
+from prowtui.app.widgets.preview import PreviewPane
 from prowtui.safetext import inert
 
-if TYPE_CHECKING:
-    from prowtui.app.screens.main import MainScreen
+
+class TreeAndPreview(Protocol):
+    """What :func:`open_target` needs of the screen that shows the tree and the preview (the
+    main screen implements it; this module does not import that screen)."""
+
+    @property
+    def app(self) -> App[Any]: ...
+
+    @property
+    def tree(self) -> BucketTree: ...
+
+    @property
+    def preview(self) -> PreviewPane: ...
+
+    def cancel_preview_timer(self) -> None: ...
+
+    def action_focus_preview(self) -> None: ...
+
+    def notify(
+        self, message: str, *, title: str = ..., severity: Any = ..., markup: bool = ...
+    ) -> None: ...
 
 
-async def open_target(main: MainScreen, target: OpenTarget) -> None:
+async def open_target(main: TreeAndPreview, target: OpenTarget) -> None:
     """Reveal ``target.path`` in ``main``'s tree and show it as the issue of a triage asks."""
     found = await main.tree.reveal(target.path)
     node = main.tree.cursor_node

@@ -9,6 +9,9 @@ from rich.text import Text
 
 from prowtui.safetext import inert
 
+#: header cells that are not title: the command-palette icon, " — " and a margin
+HEADER_CHROME = 8 + 3 + 2
+
 
 def cell(value: object, style: str = "", *, limit: int = 300) -> Text:
     """A table cell from any value: inert, one line, cut at ``limit`` characters."""

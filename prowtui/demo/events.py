@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from prowtui.sources.demo.formats import compact_json, iso
-from prowtui.sources.demo.ids import hex_digits, resource_version, uid
-from prowtui.sources.demo.layout import E2E_STEPS, PROW_IMAGE_TAG
-from prowtui.sources.demo.plan import Build
+from prowtui.demo.formats import compact_json, iso
+from prowtui.demo.ids import hex_digits, resource_version, uid
+from prowtui.demo.layout import E2E_STEPS, PROW_IMAGE_TAG
+from prowtui.demo.plan import Build
 
 Event = dict[str, object]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from prowtui.sources.demo.formats import klog
+from prowtui.demo.formats import klog
 
 E2E_MESSAGES = (
     "INFO: cluster upgrade is Progressing: Working towards {v}: {p}% complete",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 
-from prowtui.sources.demo.causes import with_planted_lines
-from prowtui.sources.demo.e2e_text import e2e_output
-from prowtui.sources.demo.events import Event, ci_namespace_events, event_list
-from prowtui.sources.demo.formats import compact_json, iso, tabbed_json, utc_format
-from prowtui.sources.demo.junit import junit_e2e, junit_operator
-from prowtui.sources.demo.layout import (
+from prowtui.demo.causes import with_planted_lines
+from prowtui.demo.e2e_text import e2e_output
+from prowtui.demo.events import Event, ci_namespace_events, event_list
+from prowtui.demo.formats import compact_json, iso, tabbed_json, utc_format
+from prowtui.demo.junit import junit_e2e, junit_operator
+from prowtui.demo.layout import (
     BUILD_RESOURCES,
     E2E_DIR,
     E2E_STEPS,
@@ -19,10 +19,10 @@ from prowtui.sources.demo.layout import (
     RELEASE_DIR,
     STEP_GRAPH,
 )
-from prowtui.sources.demo.logs import cap_log
-from prowtui.sources.demo.metadata import job_metadata, step_finished_json
-from prowtui.sources.demo.plan import Build
-from prowtui.sources.demo.writer import TreeWriter
+from prowtui.demo.logs import cap_log
+from prowtui.demo.metadata import job_metadata, step_finished_json
+from prowtui.demo.plan import Build
+from prowtui.demo.writer import TreeWriter
 
 _UPGRADE_FAILURE = (
     "fail [github.com/openshift/origin/test/e2e/upgrade/upgrade.go:138]: "

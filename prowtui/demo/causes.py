@@ -29,11 +29,11 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from prowtui.sources.demo.formats import go_duration, klog, utc_format
-from prowtui.sources.demo.ids import hex_digits
-from prowtui.sources.demo.layout import BIG_JOB_DIR, E2E_DIR
-from prowtui.sources.demo.logs import peek_failing_step
-from prowtui.sources.demo.plan import Build
+from prowtui.demo.formats import go_duration, klog, utc_format
+from prowtui.demo.ids import hex_digits
+from prowtui.demo.layout import BIG_JOB_DIR, E2E_DIR
+from prowtui.demo.logs import peek_failing_step
+from prowtui.demo.plan import Build, big_job_plan
 
 REGISTRY, ETCD, OOM = "registry", "etcd", "oom"
 INSTALL, LEASE, RELEASE_IMPORT, CONFIG = "install", "lease", "release-import", "config"
@@ -96,6 +96,14 @@ class GroundTruth:
         return next(c for c in (*self.causes, *self.noise) if c.name == name)
 
 
+def big_job_builds(small: bool) -> list[Build]:
+    """The big job's plan (:func:`~prowtui.demo.plan.big_job_plan`) with its ground truth
+    planted: what the bucket is written from."""
+    builds = big_job_plan(small)
+    plant(builds)
+    return builds
+
+
 def plant(builds: list[Build]) -> None:
     """Decide, for the big job's builds (oldest first), the ground truth described above."""
     rng = random.Random(20210417)
@@ -141,9 +149,7 @@ def _longest_failed_run(runs: list[Build]) -> list[Build]:
 @lru_cache(maxsize=2)
 def ground_truth(small: bool = False) -> GroundTruth:
     """The big job's ground truth (for the full demo, or the small one)."""
-    from prowtui.sources.demo.plan import big_job_plan
-
-    builds = big_job_plan(small)
+    builds = big_job_builds(small)
 
     def ids(wanted: object) -> tuple[str, ...]:
         return tuple(b.build_id for b in builds if wanted(b))  # type: ignore[operator]

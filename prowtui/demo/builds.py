@@ -3,15 +3,15 @@ and a presubmit's ``pr-logs/directory`` link files."""
 
 from __future__ import annotations
 
-from prowtui.sources.demo.artifacts import write_big_job_artifacts, write_newer_job_artifacts
-from prowtui.sources.demo.formats import compact_json
-from prowtui.sources.demo.layout import CONTENT_BUCKET, PRESUBMIT_JOB, PRESUBMIT_JOB_DIR, build_dir
-from prowtui.sources.demo.logs import cap_log, ci_operator_log
-from prowtui.sources.demo.metadata import finished_json, started_json
-from prowtui.sources.demo.plan import Build
-from prowtui.sources.demo.podinfo import podinfo_json
-from prowtui.sources.demo.prowjob import prowjob_json
-from prowtui.sources.demo.writer import TreeWriter
+from prowtui.demo.artifacts import write_big_job_artifacts, write_newer_job_artifacts
+from prowtui.demo.formats import compact_json
+from prowtui.demo.layout import CONTENT_BUCKET, PRESUBMIT_JOB, PRESUBMIT_JOB_DIR, build_dir
+from prowtui.demo.logs import cap_log, ci_operator_log
+from prowtui.demo.metadata import finished_json, started_json
+from prowtui.demo.plan import Build
+from prowtui.demo.podinfo import podinfo_json
+from prowtui.demo.prowjob import prowjob_json
+from prowtui.demo.writer import TreeWriter
 
 
 def write_job(w: TreeWriter, builds: list[Build], job_dir: str, limit: int | None) -> None:

@@ -24,10 +24,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from prowtui import paths
-from prowtui.sources.base import Source
-from prowtui.sources.demo.bucket import build_demo_bucket, is_current
-from prowtui.sources.demo.ids import snowflake_id, snowflake_ms
-from prowtui.sources.demo.layout import (
+from prowtui.demo.bucket import build_demo_bucket, is_current
+from prowtui.demo.ids import snowflake_id, snowflake_ms
+from prowtui.demo.layout import (
     BIG_JOB,
     BIG_JOB_DIR,
     CONTENT_BUCKET,
@@ -41,6 +40,7 @@ from prowtui.sources.demo.layout import (
     PRESUBMIT_ORG_REPO,
     PRESUBMIT_PR,
 )
+from prowtui.sources.base import Source
 
 __all__ = [
     "BIG_JOB",

@@ -6,8 +6,8 @@ import random
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
-from prowtui.sources.demo.layout import BIG_JOB
-from prowtui.sources.demo.plan import Build
+from prowtui.demo.layout import BIG_JOB
+from prowtui.demo.plan import Build
 
 #: how ci-operator writes a double quote inside an attribute
 _QUOTE = {'"': "&#34;"}
@@ -67,7 +67,7 @@ def junit_operator(build: Build, steps: Iterable[str]) -> bytes:
 
 def junit_e2e(build: Build) -> bytes:
     """The openshift-tests suite: two upgrade tests fail in a failed build; in the big job
-    also the planted flaky and broken tests (:mod:`prowtui.sources.demo.causes`)."""
+    also the planted flaky and broken tests (:mod:`prowtui.demo.causes`)."""
     rng = random.Random(int(build.build_id) + 13)
     tests = list(_E2E_TESTS)
     failing = set(rng.sample(tests, 2)) if build.result == "FAILURE" else set()
@@ -93,7 +93,7 @@ def _planted_cases(build: Build) -> list[tuple[str, str, str | None]]:
     """(name, time, failure) of the flaky and the broken test in a big-job build."""
     if build.job != BIG_JOB:
         return []
-    from prowtui.sources.demo.causes import (
+    from prowtui.demo.causes import (
         BROKEN_TEST,
         FLAKY_TEST,
         broken_message,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from prowtui.sources.demo.ids import hex_digits, namespace, snowflake_id, snowflake_ms
-from prowtui.sources.demo.layout import (
+from prowtui.demo.ids import hex_digits, namespace, snowflake_id, snowflake_ms
+from prowtui.demo.layout import (
     BIG_JOB,
     BUILD_RESOURCES,
     E2E_DIR,
@@ -82,7 +82,7 @@ class Build:
     namespace: str = ""
     duration: float = 0.0
     refs: dict[str, object] = field(default_factory=dict)
-    # ground truth for triage (prowtui.sources.demo.causes): the step the build fails at,
+    # ground truth for triage (prowtui.demo.causes): the step the build fails at,
     # the planted cause and noise in its logs, how the flaky and the broken test fare in it
     failing_step: str = ""
     cause: str = ""
@@ -135,7 +135,10 @@ def _new_build(
 
 
 def big_job_plan(small: bool) -> list[Build]:
-    """The big job: finished builds with the notebook's distributions, then one pending."""
+    """The big job: finished builds with the notebook's distributions, then one pending.
+
+    The triage ground truth is not planted yet: :func:`prowtui.demo.causes.big_job_builds`
+    plants it (the causes depend on the plan, never the other way round)."""
     rng = random.Random(20210225)
     builds = [
         _big_job_build(rng, index, era, combo)
@@ -148,9 +151,6 @@ def big_job_plan(small: bool) -> list[Build]:
     pending = _new_build(BIG_JOB, pending_id, pending_ms, "C", None, None)
     pending.podinfo = False
     builds.append(pending)
-    from prowtui.sources.demo.causes import plant
-
-    plant(builds)
     return builds
 
 

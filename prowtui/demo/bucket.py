@@ -5,15 +5,16 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from prowtui.sources.demo.builds import write_job, write_presubmit
-from prowtui.sources.demo.layout import (
+from prowtui.demo.builds import write_job, write_presubmit
+from prowtui.demo.causes import big_job_builds
+from prowtui.demo.layout import (
     BIG_JOB_DIR,
     DEMO_VERSION,
     NIGHTLY_JOB_DIR,
     SMALL_LOG_LIMIT,
 )
-from prowtui.sources.demo.plan import big_job_plan, nightly_plan, presubmit_plan
-from prowtui.sources.demo.writer import (
+from prowtui.demo.plan import nightly_plan, presubmit_plan
+from prowtui.demo.writer import (
     TreeWriter,
     read_stamp,
     replace_dir,
@@ -35,7 +36,7 @@ def build_demo_bucket(dest: Path, *, small: bool = False) -> Path:
     limit = SMALL_LOG_LIMIT if small else None
     try:
         writer = TreeWriter(tmp)
-        write_job(writer, big_job_plan(small), BIG_JOB_DIR, limit)
+        write_job(writer, big_job_builds(small), BIG_JOB_DIR, limit)
         write_job(writer, nightly_plan(small), NIGHTLY_JOB_DIR, limit)
         write_presubmit(writer, presubmit_plan(small), limit)
         writer.finish()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 
-from prowtui.sources.demo.events import EventStream
-from prowtui.sources.demo.formats import iso, tabbed_json
-from prowtui.sources.demo.ids import hex_digits, uid
-from prowtui.sources.demo.layout import PROW_IMAGE_TAG
-from prowtui.sources.demo.plan import Build
-from prowtui.sources.demo.prowjob import prowjob_rng
+from prowtui.demo.events import EventStream
+from prowtui.demo.formats import iso, tabbed_json
+from prowtui.demo.ids import hex_digits, uid
+from prowtui.demo.layout import PROW_IMAGE_TAG
+from prowtui.demo.plan import Build
+from prowtui.demo.prowjob import prowjob_rng
 
 _SIDECAR_IMAGE = f"gcr.io/k8s-prow/sidecar:{PROW_IMAGE_TAG}"
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import random
 
-from prowtui.sources.demo.formats import iso, tabbed_json
-from prowtui.sources.demo.ids import resource_version, uid
-from prowtui.sources.demo.layout import (
+from prowtui.demo.formats import iso, tabbed_json
+from prowtui.demo.ids import resource_version, uid
+from prowtui.demo.layout import (
     CONTENT_BUCKET,
     PRESUBMIT_JOB,
     PRESUBMIT_PR,
     PROW_IMAGE_TAG,
     build_dir,
 )
-from prowtui.sources.demo.plan import Build
+from prowtui.demo.plan import Build
 
 _DESCRIPTIONS = {"SUCCESS": "Job succeeded.", "FAILURE": "Job failed.", "ABORTED": "Job aborted."}
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 from json.encoder import encode_basestring_ascii as _json_string
 
-from prowtui.sources.demo.e2e_text import E2E_MESSAGES, e2e_output
-from prowtui.sources.demo.formats import go_duration, iso, release_stamp, slash, utc_format
-from prowtui.sources.demo.ids import hex_digits
-from prowtui.sources.demo.layout import E2E_STEPS
-from prowtui.sources.demo.plan import Build
+from prowtui.demo.e2e_text import E2E_MESSAGES, e2e_output
+from prowtui.demo.formats import go_duration, iso, release_stamp, slash, utc_format
+from prowtui.demo.ids import hex_digits
+from prowtui.demo.layout import E2E_STEPS
+from prowtui.demo.plan import Build
 
 #: stands in for a big log's bulk until :func:`_fill_bulk` replaces it
 _BULK = "\x00BULK\x00"

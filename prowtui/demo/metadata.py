@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from prowtui.sources.demo.formats import compact_json, release_stamp, tabbed_json
-from prowtui.sources.demo.ids import hex_digits
-from prowtui.sources.demo.layout import METADATA, NIGHTLY_JOB, PRESUBMIT_JOB
-from prowtui.sources.demo.plan import Build
+from prowtui.demo.formats import compact_json, release_stamp, tabbed_json
+from prowtui.demo.ids import hex_digits
+from prowtui.demo.layout import METADATA, NIGHTLY_JOB, PRESUBMIT_JOB
+from prowtui.demo.plan import Build
 
 
 def _day_sha(build: Build, salt: int = 0) -> str:
