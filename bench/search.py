@@ -22,6 +22,7 @@ The load average is printed at the start and the end: run it when the machine is
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -49,11 +50,37 @@ REGEX = r"error: .*timed? ?out after [0-9]+s"
 BIG_LOG_BYTES = 100 << 20
 STEPS = ("e2e-test", "gather-extra")
 
-WORDS = (
-    "pod node namespace container image pull started finished reconcile watch list get update "
-    "lease leader election informer cache sync route ingress operator degraded available "
-    "progressing condition status message reason"
-).split()
+WORDS = [
+    "pod",
+    "node",
+    "namespace",
+    "container",
+    "image",
+    "pull",
+    "started",
+    "finished",
+    "reconcile",
+    "watch",
+    "list",
+    "get",
+    "update",
+    "lease",
+    "leader",
+    "election",
+    "informer",
+    "cache",
+    "sync",
+    "route",
+    "ingress",
+    "operator",
+    "degraded",
+    "available",
+    "progressing",
+    "condition",
+    "status",
+    "message",
+    "reason",
+]
 
 
 def load() -> str:
@@ -74,7 +101,8 @@ def log_block(rng: random.Random, size: int) -> bytes:
     while total < size:
         n += 1
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 18)))
-        line = f"I0501 11:{n % 60:02d}:{n % 59:02d}.{n % 999:03d}  {n:6d} controller.go:{n % 900}] {words}"
+        at = f"11:{n % 60:02d}:{n % 59:02d}.{n % 999:03d}"
+        line = f"I0501 {at}  {n:6d} controller.go:{n % 900}] {words}"
         lines.append(line)
         total += len(line) + 1
     return ("\n".join(lines) + "\n").encode()
@@ -89,7 +117,8 @@ def write_log(path: Path, block: bytes, size: int, rng: random.Random) -> int:
             out.write(block)
             written += len(block)
             if rng.random() < 0.05:
-                line = f"E0501 12:00:00 error: {LITERAL}; watch timed out after {rng.randint(1, 99)}s\n"
+                after = rng.randint(1, 99)
+                line = f"E0501 12:00:00 error: {LITERAL}; watch timed out after {after}s\n"
                 out.write(line.encode())
                 written += len(line)
     return written
@@ -166,10 +195,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
                 try:
                     rss = parent.memory_info().rss
                     for child in parent.children(recursive=True):
-                        try:
+                        with contextlib.suppress(psutil.Error):
                             rss += child.memory_info().rss
-                        except psutil.Error:
-                            pass
                     peak = max(peak, rss)
                 except psutil.Error:
                     return
@@ -209,8 +236,10 @@ def local(work: Path, gb: float, runs: int) -> None:
     warm(names)
     env = env_for(work, work / "cache-local")
     rg = rg_binary()
-    header = f"    {'pattern':8} {'rg s':>6} {'GB/s':>6} {'prowtui s':>10} {'GB/s':>6} {'ratio':>6} {'RSS MB':>7}  matches"
-    print(header)
+    print(
+        f"    {'pattern':8} {'rg s':>6} {'GB/s':>6} {'prowtui s':>10} {'GB/s':>6} "
+        f"{'ratio':>6} {'RSS MB':>7}  matches"
+    )
     for label, pattern, flags in (("literal", LITERAL, ["-F"]), ("regex", REGEX, [])):
         rg_s, _, rg_out = best_of(
             runs, [rg, "--no-config", "-c", *flags, "-e", pattern, "--", *names]
@@ -265,9 +294,7 @@ def remote(work: Path, latency: float, concurrency: int) -> None:
             seconds, _, _ = timed(args, env)
             requests = int(server.ask("count"))  # type: ignore[arg-type]
             bound = requests / concurrency * latency + depth * latency + startup
-            print(
-                f"    {label:6} {requests:8} {seconds:7.2f} {bound:8.2f} {seconds / bound:6.2f}"
-            )
+            print(f"    {label:6} {requests:8} {seconds:7.2f} {bound:8.2f} {seconds / bound:6.2f}")
         print(f"    start-up {startup:.2f} s; target: ratio <= 1.5")
     finally:
         server.stop()

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from prowtui.app.screens.main import MainScreen
 from prowtui.app.screens.search import SearchScreen
 from prowtui.app.widgets.log_panel import LogPanel
-from prowtui.sources.demo import NIGHTLY_JOB_DIR
+from prowtui.demo import NIGHTLY_JOB_DIR
 from tests.test_app_snapshots import snapshot_app
 from tests.test_app_support import settle
 

@@ -9,9 +9,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from prowtui.analysis.search.run import SearchOptions, search_jobs
 from prowtui.cache import Cache
 from prowtui.logs.grep import Pattern
+from prowtui.search.run import SearchOptions, search_jobs
 from prowtui.sources.cached import CachedSource
 from prowtui.sources.gcs import GcsSource
 from prowtui.sources.gcsweb import GcswebSource

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from prowtui.analysis.search.model import BuildMatches, MatchRow, job_matches, order_jobs
 from prowtui.errors import UsageError
 from prowtui.logs.grep import (
     MAX_LINE_CHARS,
@@ -21,6 +20,7 @@ from prowtui.logs.grep import (
     search_files,
     search_stream,
 )
+from prowtui.search.model import BuildMatches, MatchRow, job_matches, order_jobs
 
 
 async def chunked(data: bytes, size: int) -> AsyncIterator[bytes]:

@@ -22,7 +22,7 @@ from prowtui.safetext import inert
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from prowtui.analysis.search.model import BuildMatches, JobMatches, MatchRow, SearchReport
+    from prowtui.search.model import BuildMatches, JobMatches, MatchRow, SearchReport
 
 #: characters of a matched line shown in the terminal view (the JSON has up to 64 KiB)
 SHOWN_CHARS = 400
@@ -103,10 +103,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _search(args: argparse.Namespace) -> int:
-    from prowtui.analysis.search.run import SearchOptions, search_jobs
     from prowtui.config import load_config
     from prowtui.logs.grep import Pattern
     from prowtui.prow.windows import parse_now, parse_since
+    from prowtui.search.run import SearchOptions, search_jobs
     from prowtui.sources.resolve import open_source, resolve_target
 
     try:
@@ -177,7 +177,7 @@ def impact_line(job: JobMatches) -> str:
 
 def build_line(build: BuildMatches) -> str:
     """``BUILD_ID  RESULT  started`` (pending for a build without a result)."""
-    from prowtui.analysis.search.model import iso
+    from prowtui.search.model import iso
 
     result = build.result or "PENDING"
     more = "  (some file had more matches)" if build.truncated else ""
@@ -210,7 +210,7 @@ def print_plain(report: SearchReport, out: IO[str]) -> None:
 
 
 def _summary(report: SearchReport) -> str:
-    from prowtui.analysis.search.model import iso
+    from prowtui.search.model import iso
 
     s = report.searched
     return (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from prowtui.errors import ParseError
@@ -41,7 +41,7 @@ class TestCaseRow:
     message: str | None
     #: the ``<failure>``/``<error>`` element's own text, else its ``message`` attribute
     #: (None when passed or skipped): what ``prowtui search`` matches, line by line
-    failure_text: str | None = None
+    failure_text: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

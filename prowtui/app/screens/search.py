@@ -2,7 +2,7 @@
 
 An input for the pattern, toggles for literal / regex (``ctrl+r``), case (``ctrl+e``), type
 (``ctrl+t``) and window (``ctrl+w`` cycles 2d, 7d, 14d, 1d); ``enter`` searches with
-:func:`prowtui.analysis.search.run.search_jobs` in a worker. Results stream in as a tree:
+:func:`prowtui.search.run.search_jobs` in a worker. Results stream in as a tree:
 each job under its impact line, its builds (result coloured), their matching lines (the match
 highlighted). ``enter`` on a job expands it; on a match it opens the file in the explorer at
 that line (a junit file at its test). ``esc`` cancels a running search, then goes back. The
@@ -31,8 +31,8 @@ from prowtui.safetext import inert, inert_text
 from prowtui.sources.base import normalize_dir
 
 if TYPE_CHECKING:
-    from prowtui.analysis.search.model import BuildMatches, JobMatches, MatchRow, SearchReport
-    from prowtui.analysis.search.run import JobProgress
+    from prowtui.search.model import BuildMatches, JobMatches, MatchRow, SearchReport
+    from prowtui.search.run import JobProgress
 
 WINDOWS = ("2d", "7d", "14d", "1d")
 TYPES = ("all", "build-log", "junit")
@@ -231,9 +231,9 @@ class SearchScreen(Screen[None]):
     @work(exclusive=True, group="search", exit_on_error=False)
     async def search(self) -> None:
         """Run the search; results appear as jobs finish."""
-        from prowtui.analysis.search.run import SearchOptions, search_jobs
         from prowtui.logs.grep import Pattern
         from prowtui.prow.windows import parse_since
+        from prowtui.search.run import SearchOptions, search_jobs
 
         s = self.state
         s.report = None

@@ -31,16 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from prowtui.analysis.search.model import (
-    BuildMatches,
-    JobMatches,
-    MatchRow,
-    Searched,
-    SearchQuery,
-    SearchReport,
-    job_matches,
-    order_jobs,
-)
 from prowtui.analysis.window_builds import (
     WindowBuild,
     latest_id_time,
@@ -60,6 +50,16 @@ from prowtui.logs.grep import (
 from prowtui.prow.jobs import parse_job_path
 from prowtui.prow.junit import parse_junit
 from prowtui.prow.windows import EDGE_MARGIN, WindowName, Windows
+from prowtui.search.model import (
+    BuildMatches,
+    JobMatches,
+    MatchRow,
+    Searched,
+    SearchQuery,
+    SearchReport,
+    job_matches,
+    order_jobs,
+)
 from prowtui.sources.base import Entry, Source, normalize_dir
 from prowtui.sources.walk import walk
 
