@@ -2,8 +2,8 @@
 
 Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
 shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
-the export dialog and the Triage screen at 120x36, headless (``App.run_test``), and converts
-each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
+the export dialog, the Triage screen and the Jobs screen at 120x36, headless
+(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
 ``fonts-firacode`` for a faithful result).
 """
 
@@ -105,6 +105,15 @@ async def triage_screen(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def jobs_screen(pilot: Pilot) -> None:
+    """``J`` on ``logs/``: the demo's release at a glance, the cursor on the worst job."""
+    await settle(pilot)
+    await pilot.press("J")
+    await settle(pilot)
+    await pilot.pause(0.5)  # the table is rebuilt on a timer as jobs come in
+    await settle(pilot)
+
+
 SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
     ("main", BUILD, main_view),
     ("log-search", BUILD + "build-log.txt", log_search),
@@ -112,6 +121,7 @@ SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
     ("stats", BIG_JOB_DIR, stats_panel),
     ("export", NIGHTLY_JOB_DIR, export_dialog),
     ("triage", BIG_JOB_DIR, triage_screen),
+    ("jobs", "logs/", jobs_screen),
 ]
 
 

@@ -137,9 +137,11 @@ async def window_builds(
     """
     job = normalize_dir(job)
     result = JobWindowBuilds(job)
+    limit = limiter or contextlib.nullcontext()
     if builds is None:
         try:
-            builds = await list_job_builds(source, job)
+            async with limit:
+                builds = await list_job_builds(source, job)
         except ProwtuiError as exc:
             result.listed = False
             result.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
@@ -149,7 +151,6 @@ async def window_builds(
         id_time = snowflake_time(ref.build_id)
         if id_time is None or windows.may_hold(id_time):
             wanted.append((ref, id_time))
-    limit = limiter or contextlib.nullcontext()
 
     async def one(ref: BuildRef, id_time: datetime | None) -> WindowBuild | None:
         async with limit:
@@ -180,8 +181,9 @@ async def _read_build(
     except NotFound:
         pass
     except ProwtuiError as exc:
+        kind = "unreadable" if isinstance(exc, ParseError) else "cannot be read"
         result.problems.append(
-            f"{ref.path}finished.json: unreadable, counted as pending: {_one_line(exc)}"
+            f"{ref.path}finished.json: {kind}, counted as pending: {_one_line(exc)}"
         )
     started_at = None
     try:

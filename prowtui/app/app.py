@@ -155,6 +155,11 @@ class ProwtuiApp(App[None]):
             lambda: self._main_action("triage"),
         )
         yield SystemCommand(
+            "Jobs overview",
+            "The jobs beneath the folder: which are red, since when, getting worse?",
+            lambda: self._main_action("jobs"),
+        )
+        yield SystemCommand(
             "Search builds",
             "Where else does a line appear? Every build of the jobs under the cursor",
             lambda: self._main_action("search_builds"),

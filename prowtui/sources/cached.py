@@ -4,9 +4,13 @@ Policy: everything inside a *finished* build (a build directory whose listing ha
 ``finished.json``) never changes, so it is kept until evicted. Everything else (bucket and job
 listings, ``latest-build.txt``, pending builds) is kept with the cache's TTL. Whether a build
 is finished is decided from its own listing (one per build, itself cached) *before* anything
-in it is fetched, so a log read while the build ran is never kept forever. Missing paths are
-remembered the same way. When the server is unreachable, or in offline mode, stale entries
-still answer; offline, a path never fetched raises :class:`NotCached`.
+in it is fetched, so a log read while the build ran is never kept forever; reading the build's
+``finished.json`` decides it too, without that listing (read: finished, kept for good; missing:
+running, the miss kept for the TTL). Missing paths are remembered the same way.
+``list_current``/``read_current`` answer only from entries kept for good and fetch the rest
+(a job's builds as they are now, a pending build's ``finished.json``). When the server is
+unreachable, or in offline mode, stale entries still answer; offline, a path never fetched
+raises :class:`NotCached`.
 
 A cold crawl does not ask the cache for what cannot be there: the children of a directory
 whose listing was stored nowhere in the cache (not even stale, nor as missing) and was just

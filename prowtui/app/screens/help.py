@@ -38,6 +38,7 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         "search screen",
         [("enter", "search (in the pattern); expand a job; open a match at its line")],
     ),
+    ("jobs screen", [("any letter", "start the filter with it")]),
     ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
 
@@ -61,6 +62,7 @@ def binding_groups(
     from prowtui.app.screens.copy_menu import CopyMenu
     from prowtui.app.screens.export import ExportScreen
     from prowtui.app.screens.goto import GotoScreen
+    from prowtui.app.screens.jobs import JobsScreen
     from prowtui.app.screens.main import MainScreen
     from prowtui.app.screens.search import SearchScreen
     from prowtui.app.screens.stats import StatsScreen
@@ -70,6 +72,7 @@ def binding_groups(
     from prowtui.app.widgets.bucket_tree import BucketTree
     from prowtui.app.widgets.events_table import EventsView
     from prowtui.app.widgets.history_strip import HistoryStrip
+    from prowtui.app.widgets.jobs_table import JobsTable
     from prowtui.app.widgets.log_panel import LogPanel
     from prowtui.app.widgets.log_view import LogView
     from prowtui.app.widgets.metadata_view import MetadataView
@@ -88,6 +91,7 @@ def binding_groups(
         ("metadata preview", list(MetadataView.BINDINGS)),
         ("binary / oversized preview", list(BinaryInfo.BINDINGS)),
         ("stats screen", list(StatsScreen.BINDINGS)),
+        ("jobs screen", [*JobsScreen.BINDINGS, *JobsTable.BINDINGS]),
         ("triage screen", list(TriageScreen.BINDINGS)),
         ("triage history strip", list(HistoryStrip.BINDINGS)),
         ("triage builds list", list(TriageBuildsScreen.BINDINGS)),

@@ -38,6 +38,14 @@ class MainScreen(Screen[None]):
         # not in the footer (no room at 80 columns with a preview focused): the job's preview
         # hint, ? and the command palette offer it
         Binding("t", "triage", "Triage", show=False, id="job.triage"),
+        Binding(
+            "J",
+            "jobs",
+            "Jobs",
+            show=False,
+            tooltip="the jobs beneath the folder at a glance",
+            id="main.jobs",
+        ),
         Binding("right", "focus_preview", "Preview", show=False, id="main.focus_preview"),
         Binding("escape", "focus_tree", "Tree", show=False, id="main.focus_tree"),
         # reached from a preview whose own left binding declined (a log at its left edge)
@@ -227,6 +235,18 @@ class MainScreen(Screen[None]):
         job = None if isinstance(self.app.screen, TriageScreen) else self._require_job()
         if job is not None:
             self.app.push_screen(TriageScreen(self.explorer, job))
+
+    def action_jobs(self) -> None:
+        """Open the Jobs overview of the folder under the cursor (its folder for a file)."""
+        from prowtui.app.screens.jobs import JobsScreen
+
+        if isinstance(self.app.screen, JobsScreen):
+            return
+        data = self.current_data()
+        path = data.path if data is not None else ""
+        if data is not None and not data.is_dir:
+            path = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+        self.app.push_screen(JobsScreen(self.explorer, path))
 
     def action_search_builds(self) -> None:
         """Open the Search screen for the jobs under the cursor (its job, or the folder's)."""
