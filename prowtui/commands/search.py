@@ -14,7 +14,7 @@ import json
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import run, usage_error
+from prowtui.commands.common import open_spec, run, usage_error
 from prowtui.commands.stats import positive_int
 from prowtui.errors import UsageError
 from prowtui.safetext import inert
@@ -107,7 +107,7 @@ async def _search(args: argparse.Namespace) -> int:
     from prowtui.logs.grep import Pattern
     from prowtui.prow.windows import parse_now, parse_since
     from prowtui.search.run import SearchOptions, search_jobs
-    from prowtui.sources.resolve import open_source, resolve_target
+    from prowtui.sources.resolve import resolve_target
 
     try:
         since = parse_since(args.since)
@@ -126,7 +126,7 @@ async def _search(args: argparse.Namespace) -> int:
 
         now = datetime.now(UTC)
     concurrency = args.concurrency or load_config().concurrency_for(spec.kind)
-    source = open_source(spec, offline=args.offline, concurrency=concurrency)
+    source = open_spec(spec, offline=args.offline, concurrency=concurrency)
     options = SearchOptions(
         pattern=Pattern(
             args.regex,

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, Tree
 
+from prowtui.app.messages import OpenInExplorer
 from prowtui.app.screens.triage_session import OpenTarget
 from prowtui.app.services import Explorer
 from prowtui.app.widgets.footer import AppFooter
@@ -38,6 +39,8 @@ WINDOWS = ("2d", "7d", "14d", "1d")
 TYPES = ("all", "build-log", "junit")
 #: characters of a matched line shown in a tree label
 LABEL_CHARS = 300
+#: characters of a matched line shown before its first match
+LEAD_CHARS = 12
 
 
 @dataclass
@@ -98,25 +101,32 @@ def build_label(build: BuildMatches) -> Text:
     text = Text()
     text.append_text(inert_text(build.build_id))
     text.append(f"  {result}", style=style)
-    text.append(f"  {started}  {len(build.matches)} lines", style="dim")
+    count = len(build.matches)
+    text.append(f"  {started}  {count} line{'s' if count != 1 else ''}", style="dim")
     if build.truncated:
         text.append("  (capped)", style="yellow")
     return text
 
 
 def match_label(match: MatchRow) -> Text:
-    """``path:line`` (or the junit test) then the line with its matches highlighted."""
+    """``path:line`` (or the junit test), then the line from a little before its first match
+    (so the match shows in a narrow row), the matches highlighted."""
     parts = match.path.split("/")
     short = "/".join(parts[-2:]) if len(parts) > 2 else match.path
     where = f"{short}:{match.line}"
     if match.test:
         where += f" [{match.test}]"
-    text = inert_text(where + "  ", "magenta")
-    shown = match.text[:LABEL_CHARS]
+    text = Text()
+    text.append_text(inert_text(where, "magenta"))
+    text.append("  ")
+    begin = max(0, match.spans[0][0] - LEAD_CHARS) if match.spans else 0
+    shown = match.text[begin : begin + LABEL_CHARS]
+    if begin:
+        text.append("…", style="dim")
     last = 0
     for start, end in match.spans:
-        start, end = min(start, len(shown)), min(end, len(shown))
-        if start < last:
+        start, end = max(0, start - begin), min(end - begin, len(shown))
+        if start < last or start >= len(shown):
             continue
         text.append_text(inert_text(shown[last:start]))
         text.append_text(inert_text(shown[start:end], "bold black on yellow"))
@@ -327,11 +337,9 @@ class SearchScreen(Screen[None]):
 
     def _open(self, target: OpenTarget) -> None:
         """Leave the screen (kept for the session) and open ``target`` in the explorer."""
-        main = self.app.main_screen  # type: ignore[attr-defined]
         if self.app.screen is self:
             self.app.pop_screen()
-        if main is not None:
-            main.open_target(target)
+        self.app.post_message(OpenInExplorer(target))
 
     def action_close(self) -> None:
         """Cancel a running search, else go back (from the results: to the pattern first)."""
