@@ -223,6 +223,8 @@ async def search_jobs(
     progress = JobProgress(jobs_total=len(jobs))
     limiter = asyncio.Semaphore(max(1, options.concurrency))
     spool = _Spool(source)
+    queue: asyncio.Queue[_Ready | None] = asyncio.Queue()
+    consumer = asyncio.ensure_future(_consume(queue, options.pattern, spool, report))
     job_slots = asyncio.Semaphore(JOBS_AT_ONCE)
     found: list[JobMatches] = []
 
@@ -236,7 +238,7 @@ async def search_jobs(
                     return
                 builds = listed
             matches = await _search_job(
-                source, job, windows, options, limiter, spool, report, builds, progress
+                source, job, windows, options, limiter, spool, queue, report, builds, progress
             )
         progress.jobs_done += 1
         if matches is not None:
@@ -249,7 +251,11 @@ async def search_jobs(
     try:
         await asyncio.gather(*(one(job) for job in jobs))
     finally:
-        spool.close()
+        queue.put_nowait(None)
+        try:
+            await consumer
+        finally:
+            spool.close()
     report.jobs = order_jobs(found)
     return report
 
@@ -261,6 +267,7 @@ async def _search_job(
     options: SearchOptions,
     limiter: asyncio.Semaphore,
     spool: _Spool,
+    queue: asyncio.Queue[_Ready | None],
     report: SearchReport,
     builds: list | None,
     progress: JobProgress,
@@ -282,8 +289,7 @@ async def _search_job(
                 row.path = row.path[len(prefix) :]  # the path in the build
             state.rows.append(((row.path, order), row))
 
-    queue: asyncio.Queue[_Ready | None] = asyncio.Queue()
-    consumer = asyncio.ensure_future(_consume(queue, options.pattern, spool, report, take))
+    sink = _JobSink(take)
 
     async def fetch_one(task: _FileTask) -> None:
         try:
@@ -298,6 +304,7 @@ async def _search_job(
             return
         if ready is not None:
             report.searched.bytes += ready.size
+            ready.sink = sink.add()
             queue.put_nowait(ready)
 
     async def build_one(build: WindowBuild) -> None:
@@ -307,7 +314,7 @@ async def _search_job(
         for task in tasks:
             if task.kind == "log" and task.local is not None:
                 report.searched.bytes += task.size or 0
-                queue.put_nowait(_Ready(task, str(task.local)))
+                queue.put_nowait(_Ready(task, str(task.local), sink=sink.add()))
         await asyncio.gather(
             *(fetch_one(task) for task in tasks if task.kind == "junit" or task.local is None)
         )
@@ -315,8 +322,8 @@ async def _search_job(
     try:
         await asyncio.gather(*(build_one(build) for build in searched))
     finally:
-        queue.put_nowait(None)
-        await consumer
+        sink.close()
+    await sink.wait()  # every file of the job searched
     return job_matches(job, (state.result() for state in states.values()))
 
 
@@ -394,6 +401,36 @@ class _Ready:
     junit: _JunitMap | None = None
     #: a file of ours: kept by the cache (a download) or removed after the search
     spooled: bool = False
+    #: the job the file belongs to (told when the file has been searched)
+    sink: _JobSink | None = None
+
+
+class _JobSink:
+    """One job's share of the search's one rg queue: takes its matches and tells the job
+    when every file it queued has been searched."""
+
+    def __init__(self, take: Callable[[_FileTask, FileHits, list[MatchRow]], None]) -> None:
+        self.take = take
+        self._count = 0
+        self._closed = False
+        self._done = asyncio.Event()
+
+    def add(self) -> _JobSink:
+        self._count += 1
+        return self
+
+    def searched(self) -> None:
+        self._count -= 1
+        if self._closed and self._count <= 0:
+            self._done.set()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._count <= 0:
+            self._done.set()
+
+    async def wait(self) -> None:
+        await self._done.wait()
 
 
 class _Spool:
@@ -480,10 +517,9 @@ async def _consume(
     pattern: Pattern,
     spool: _Spool,
     report: SearchReport,
-    take: Callable[[_FileTask, FileHits, list[MatchRow]], None],
 ) -> None:
-    """Run rg over whatever files are ready, as many at once as have gathered (one process
-    per batch: its threads share the files), until the queue's end."""
+    """Run rg over whatever files of any job are ready, as many at once as have gathered
+    (one process per batch: its threads share the files), until the queue's end."""
     ended = False
     while not ended:
         first = await queue.get()
@@ -507,7 +543,8 @@ async def _consume(
                 rows = ready.junit.rows(path, hits)
             else:
                 rows = [_row(path, hit) for hit in hits.hits]
-            take(ready.task, hits, rows)
+            if ready.sink is not None:
+                ready.sink.take(ready.task, hits, rows)
 
         try:
             errors = await search_files(pattern, list(by_disk), on_file=on_file)
@@ -516,6 +553,8 @@ async def _consume(
         finally:
             for ready in batch:
                 await spool.release(ready)
+                if ready.sink is not None:
+                    ready.sink.searched()
 
 
 def _one_line(exc: BaseException) -> str:
