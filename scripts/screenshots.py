@@ -3,8 +3,8 @@
 Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
 shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
 the export dialog, the Triage, Jobs and Search screens at 120x36, headless
-(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
-``fonts-firacode`` for a faithful result).
+(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is
+available (install ``fonts-firacode`` for a faithful result).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from prowtui.app.screens import jobs as jobs_screen
 from prowtui.app.screens.jobs import JobsScreen, matches
 from prowtui.app.screens.main import MainScreen
 from prowtui.app.screens.triage import TriageScreen
-from prowtui.sources.demo import NIGHTLY_JOB_DIR, open_demo
+from prowtui.demo import NIGHTLY_JOB_DIR, open_demo
 from prowtui.sources.local import LocalSource
 from tests.jobs_tree import NOW
 from tests.test_app_support import settle

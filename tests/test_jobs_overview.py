@@ -191,3 +191,29 @@ def test_cli_names_unreadable_jobs(release: Path, tmp_path: Path, capsys, gcsweb
     assert code == 1
     assert "periodic-x-4.16-passing/: cannot list the job" in err
     assert len(json.loads(out)["jobs"]) == 4
+
+
+def test_demo_release_covers_every_state(capsys: pytest.CaptureFixture[str]):
+    """The demo's release shows every state, the notebook's job among them, and its logs share
+    error lines across jobs (in passed builds too, retried)."""
+    from prowtui.analysis.jobs_overview import STATES
+    from prowtui.demo import BIG_JOB_DIR, demo_root
+    from prowtui.demo.release import release_job_dirs
+
+    code, out, err = jobs_cli(capsys, "--source", "demo", "logs/*", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["now"] == "2024-03-12T00:01:49Z"  # the nightly job's newest build
+    by_job = {job["job"]: job for job in report["jobs"]}
+    assert {job["state"] for job in report["jobs"]} == set(STATES)
+    assert by_job[BIG_JOB_DIR]["state"] == "stale" and len(by_job) == 14
+    assert max(len(list((demo_root() / d).iterdir())) for d in release_job_dirs()) > 200
+    shared = "context deadline exceeded"
+    with_it, passed_with_it = set(), 0
+    for job in release_job_dirs():
+        for build in (demo_root() / job).iterdir():
+            log = build / "build-log.txt"
+            if log.exists() and shared in log.read_text():
+                with_it.add(job)
+                passed_with_it += '"SUCCESS"' in (build / "finished.json").read_text()
+    assert len(with_it) >= 6 and passed_with_it > 0

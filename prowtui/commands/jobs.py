@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, fail, run, usage_error
+from prowtui.commands.common import add_source_args, fail, open_spec, run, usage_error
 from prowtui.commands.stats import positive_int
 from prowtui.errors import UsageError
 from prowtui.safetext import inert, inert_text
@@ -116,10 +116,9 @@ async def _jobs(
     from prowtui.analysis.jobs_overview import read_overview
     from prowtui.analysis.window_builds import resolve_job_patterns
     from prowtui.config import load_config
-    from prowtui.sources.resolve import open_source
 
     concurrency = args.concurrency or load_config().concurrency_for(spec.kind)
-    source = open_source(spec, offline=args.offline, concurrency=concurrency)
+    source = open_spec(spec, offline=args.offline, concurrency=concurrency)
     if inspect.isawaitable(source):
         source = await source
     try:

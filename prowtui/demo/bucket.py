@@ -14,6 +14,7 @@ from prowtui.demo.layout import (
     SMALL_LOG_LIMIT,
 )
 from prowtui.demo.plan import nightly_plan, presubmit_plan
+from prowtui.demo.release import write_release
 from prowtui.demo.writer import (
     TreeWriter,
     read_stamp,
@@ -39,6 +40,8 @@ def build_demo_bucket(dest: Path, *, small: bool = False) -> Path:
         write_job(writer, big_job_builds(small), BIG_JOB_DIR, limit)
         write_job(writer, nightly_plan(small), NIGHTLY_JOB_DIR, limit)
         write_presubmit(writer, presubmit_plan(small), limit)
+        if not small:
+            write_release(writer)  # many jobs at a glance (the small demo keeps to three)
         writer.finish()
         replace_dir(tmp, dest)
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 #: bump when the layout or content changes, so an old demo tree is rebuilt
-DEMO_VERSION = "prowtui-demo-5"
+DEMO_VERSION = "prowtui-demo-6"
 DEMO_BUCKET_NAME = "demo"
 #: the bucket the demo content pretends to live in (links, prowjob URLs)
 CONTENT_BUCKET = "origin-ci-test"
