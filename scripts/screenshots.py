@@ -3,18 +3,22 @@
 Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
 shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
 the export dialog, the Triage, Jobs and Search screens at 120x36, headless
-(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is
-available (install ``fonts-firacode`` for a faithful result).
+(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
+``fonts-firacode`` for a faithful result). ``browser.png`` is Chromium's screenshot of
+``prowtui serve --source demo`` (Playwright and Debian's ``chromium``, or ``$PROWTUI_CHROMIUM``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -28,6 +32,7 @@ from textual.worker import WorkerCancelled
 from prowtui.app import Explorer, ProwtuiApp
 from prowtui.demo import BIG_JOB_DIR, NIGHTLY_JOB_DIR, open_demo
 
+REPO = Path(__file__).resolve().parent.parent
 SIZE = (120, 36)
 BUILD = f"{NIGHTLY_JOB_DIR}1763353455621050368/"
 EVENTS = (
@@ -185,5 +190,53 @@ async def main(out: Path, names: list[str]) -> None:
         print(f"{svg}" + (f" -> {png}" if png else " (no SVG->PNG converter found)"))
 
 
+def browser_shot(out: Path, width: int = 1280, height: int = 760) -> Path:
+    """Chromium's screenshot of ``prowtui serve --source demo`` opened at the main view's
+    build, once the explorer has drawn it and gone quiet."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("PROWTUI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(chromium, os.X_OK):
+        raise SystemExit(f"browser.png needs Chromium: no {chromium} (apt-get install chromium)")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prowtui", "serve", "--source", "demo", "--port", "0", BUILD],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = next(m.group(0) for line in server.stdout if (m := re.search(r"http://\S+", line)))
+        with sync_playwright() as playwright:
+            args = ["--no-sandbox"] if os.geteuid() == 0 else []
+            browser = playwright.chromium.launch(executable_path=chromium, args=args)
+            page = browser.new_page(viewport={"width": width, "height": height})
+            arrivals: list[float] = []
+            page.on(
+                "websocket",
+                lambda ws: ws.on("framereceived", lambda _: arrivals.append(time.monotonic())),
+            )
+            page.goto(url)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (
+                len(arrivals) < 3 or time.monotonic() - arrivals[-1] < 1.5
+            ):
+                page.wait_for_timeout(100)
+            png = out / "browser.png"
+            page.screenshot(path=str(png))
+            browser.close()
+        return png
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(10)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots"), sys.argv[2:]))
+    out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("screenshots")
+    asyncio.run(main(out_dir, sys.argv[2:]))
+    if not sys.argv[2:] or "browser" in sys.argv[2:]:
+        try:
+            print(browser_shot(out_dir))
+        except ImportError as exc:  # Playwright is in the test extra
+            print(f"browser.png skipped: {exc}")
