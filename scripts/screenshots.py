@@ -3,9 +3,10 @@
 Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
 shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
 the export dialog, the Triage, Jobs and Search screens at 120x36, headless
-(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is available (install
-``fonts-firacode`` for a faithful result). ``browser.png`` is Chromium's screenshot of
-``prowtui serve --source demo`` (Playwright and Debian's ``chromium``, or ``$PROWTUI_CHROMIUM``).
+(``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is
+available (install ``fonts-firacode`` for a faithful result). ``browser.png`` is Chromium's
+screenshot of ``prowtui serve --source demo`` (Playwright and Debian's ``chromium``, or
+``$PROWTUI_CHROMIUM``).
 """
 
 from __future__ import annotations
