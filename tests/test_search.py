@@ -218,3 +218,18 @@ async def test_gcs_api(bucket: Path, emulator_bucket):
         "build-log.txt",
     ]
     assert not report.problems
+
+
+def test_demo_jobs_share_a_line():
+    """The demo's release jobs share failure lines: a search of them ranks several jobs by
+    impact, each match in a build log at its line."""
+    result = run_prowtui(
+        "search", "--source", "demo", "-F", "failed to acquire lease", "logs/*", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert len(doc["jobs"]) >= 2
+    impacts = [job["impact"] for job in doc["jobs"] if job["impact"] is not None]
+    assert impacts == sorted(impacts, reverse=True)
+    match = doc["jobs"][0]["builds"][0]["matches"][0]
+    assert match["path"] == "build-log.txt" and "failed to acquire lease" in match["text"]
