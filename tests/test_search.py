@@ -11,6 +11,7 @@ import pytest
 
 from prowtui.cache import Cache
 from prowtui.logs.grep import Pattern
+from prowtui.search.model import MatchRow
 from prowtui.search.run import SearchOptions, search_jobs
 from prowtui.sources.cached import CachedSource
 from prowtui.sources.gcs import GcsSource
@@ -128,10 +129,14 @@ def test_local_mirror_context_failed_only_and_filters(bucket: Path):
     matches = json.loads(out)["jobs"][0]["builds"][0]["matches"]
     assert matches[0]["before"] == ["step one"] and matches[0]["after"] == ["step three"]
     assert matches[1]["before"] == [] and matches[1]["after"] == []  # not the other message's
-    code, out, _ = _search(bucket, "disk full", "logs/periodic-*", "--json", "--failed-only")
+    code, out, _ = _search(
+        bucket, "disk full", "logs/periodic-*", "--json", "--failed-only", "--max-per-file", "1"
+    )
     (job,) = json.loads(out)["jobs"]
     assert (job["runs"], job["failed"], job["matched_runs"]) == (3, 2, 1)
-    assert [b["result"] for b in job["builds"]] == ["FAILURE"]
+    (build,) = job["builds"]
+    assert build["result"] == "FAILURE" and build["truncated"]  # the junit file had two
+    assert [m["path"] for m in build["matches"]].count("artifacts/e2e/junit_e2e.xml") == 1
     code, out, _ = _search(bucket, "disk full", "logs/periodic-*", "--json", "--exclude=-a$")
     assert code == 0 and json.loads(out)["jobs"] == []
 
@@ -172,9 +177,9 @@ async def test_gcsweb_requests_cold_and_warm(
     file, nothing of the old build. Warm: no file of a finished build is read again."""
     server = gcsweb_server_factory(bucket, generation, bucket="b", page_size=3)
 
-    async def run() -> dict:
+    async def run(offline: bool = False) -> dict:
         inner = GcswebSource(server.base_url, "b", storage_url=server.storage_url)
-        source = CachedSource(inner, Cache(tmp_path / "cache"))
+        source = CachedSource(inner, Cache(tmp_path / "cache"), offline=offline)
         try:
             report = await search_jobs(
                 source, ["logs/periodic-a/"], _options(), since=days(2), now=NOW
@@ -200,6 +205,9 @@ async def test_gcsweb_requests_cold_and_warm(
     pending = B(days(0.2)).build_id(3)
     assert all(pending in p for p in files if not p.endswith("finished.json"))
     assert not any(p.endswith((".txt", ".xml")) for p in files if pending not in p)
+    server.reset_counts()
+    assert await run(offline=True) == cold  # --offline: all from the cache
+    assert not server.requests
 
 
 async def test_gcs_api(bucket: Path, emulator_bucket):
@@ -233,3 +241,26 @@ def test_demo_jobs_share_a_line():
     assert impacts == sorted(impacts, reverse=True)
     match = doc["jobs"][0]["builds"][0]["matches"][0]
     assert match["path"] == "build-log.txt" and "failed to acquire lease" in match["text"]
+
+
+def test_rich_view_is_inert():
+    """On a terminal: styles from prowtui, never from the bucket's bytes."""
+    import io
+
+    from prowtui.commands.search import print_rich
+    from prowtui.search.model import (
+        BuildMatches,
+        Searched,
+        SearchQuery,
+        SearchReport,
+        job_matches,
+    )
+
+    row = MatchRow("build-log.txt", 3, HOSTILE.rstrip("\n"), spans=[(0, 9)])
+    job = job_matches("logs/a/", [BuildMatches("1", "FAILURE", NOW, [row])])
+    assert job is not None
+    query = SearchQuery("disk full", False, False, "all", 3600, NOW)
+    out = io.StringIO()
+    print_rich(SearchReport(query, [job], Searched(1, 1, 10), []), out)
+    text = out.getvalue()
+    assert "\x1b[31mRED" not in text and "\u202e" not in text and "[bold]x[/bold]" in text
