@@ -109,3 +109,24 @@ def test_snapshot_jobs_screen_at_80x24(snap_compare) -> None:
 
     app = ProwtuiApp(Explorer(open_demo(), None, "logs/"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_jobs)
+
+
+async def test_jobs_screen_through_legacy_gcsweb_pages(release: Path, gcsweb_server_factory):
+    """The screen over legacy gcsweb (paged listings, files from storage), through the cache."""
+    from prowtui.cache import Cache
+    from prowtui.sources.cached import CachedSource
+    from prowtui.sources.gcsweb import GcswebSource
+
+    server = gcsweb_server_factory(release, "legacy", bucket="b", page_size=2)
+    inner = GcswebSource(server.base_url, "b", storage_url=server.storage_url)
+    source = CachedSource(inner, Cache(release.parent / "screen-cache"))
+    app = ProwtuiApp(Explorer(source, None, "logs/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(JobsScreen(app.explorer, "logs/", now=NOW))
+        await settle(pilot)
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, JobsScreen) and screen.state == "done"
+        assert screen.table.row_count == 6 and screen.shown()[0].state == "broken"
+        assert any("marker=" in path for path in server.paths_requested)  # pages were read

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from prowtui.demo import BIG_JOB, BIG_JOB_DIR, NIGHTLY_JOB, demo_root
+from prowtui.demo import BIG_JOB, BIG_JOB_DIR, NIGHTLY_JOB, RELEASE_JOB_DIRS, demo_root
 from tests.cli import PLAIN_WIDE, run_prowtui
 
 HOSTILE = (
@@ -55,7 +55,7 @@ def test_ls_json_lists_the_demo_jobs(demo: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [
         {"name": f"{job}/", "path": f"logs/{job}/", "is_dir": True, "size": None, "updated": None}
-        for job in (BIG_JOB, NIGHTLY_JOB)
+        for job in (BIG_JOB, NIGHTLY_JOB, *(d.split("/")[1] for d in RELEASE_JOB_DIRS))
     ]
 
 

@@ -18,6 +18,7 @@ from prowtui.demo import (
     NIGHTLY_JOB_DIR,
     PRESUBMIT_JOB,
     PRESUBMIT_JOB_DIR,
+    RELEASE_JOB_DIRS,
     build_demo_bucket,
     demo_root,
     is_current,
@@ -288,7 +289,8 @@ async def test_demo_root_builds_once_and_open_demo_lists_it() -> None:
     try:
         assert source.kind == "demo" and source.bucket == "demo"
         names = [e.name for e in await source.list("logs/")]
-        assert names == [BIG_JOB_DIR.split("/")[1] + "/", NIGHTLY_JOB_DIR.split("/")[1] + "/"]
+        jobs = [BIG_JOB_DIR, NIGHTLY_JOB_DIR, *RELEASE_JOB_DIRS]  # the release after the nightly
+        assert names == [job.split("/")[1] + "/" for job in jobs]
         data = await source.read(BIG_JOB_DIR + "latest-build.txt")
         assert data.isdigit()
     finally:

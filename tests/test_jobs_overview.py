@@ -197,8 +197,7 @@ def test_demo_release_covers_every_state(capsys: pytest.CaptureFixture[str]):
     """The demo's release shows every state, the notebook's job among them, and its logs share
     error lines across jobs (in passed builds too, retried)."""
     from prowtui.analysis.jobs_overview import STATES
-    from prowtui.demo import BIG_JOB_DIR, demo_root
-    from prowtui.demo.release import release_job_dirs
+    from prowtui.demo import BIG_JOB_DIR, RELEASE_JOB_DIRS, demo_root
 
     code, out, err = jobs_cli(capsys, "--source", "demo", "logs/*", "--json")
     assert code == 0, err
@@ -207,13 +206,28 @@ def test_demo_release_covers_every_state(capsys: pytest.CaptureFixture[str]):
     by_job = {job["job"]: job for job in report["jobs"]}
     assert {job["state"] for job in report["jobs"]} == set(STATES)
     assert by_job[BIG_JOB_DIR]["state"] == "stale" and len(by_job) == 14
-    assert max(len(list((demo_root() / d).iterdir())) for d in release_job_dirs()) > 200
+    assert max(len(list((demo_root() / d).iterdir())) for d in RELEASE_JOB_DIRS) > 200
     shared = "context deadline exceeded"
     with_it, passed_with_it = set(), 0
-    for job in release_job_dirs():
+    for job in RELEASE_JOB_DIRS:
         for build in (demo_root() / job).iterdir():
             log = build / "build-log.txt"
             if log.exists() and shared in log.read_text():
                 with_it.add(job)
                 passed_with_it += '"SUCCESS"' in (build / "finished.json").read_text()
     assert len(with_it) >= 6 and passed_with_it > 0
+
+
+async def test_jobs_beneath_a_folder():
+    from prowtui.analysis.jobs_overview import jobs_beneath
+    from prowtui.demo import NIGHTLY_JOB_DIR, PRESUBMIT_JOB_DIR, RELEASE_JOB_DIRS, open_demo
+
+    source = open_demo()
+    everything, stopped = await jobs_beneath(source, "")
+    assert not stopped and PRESUBMIT_JOB_DIR in everything and len(everything) == 15
+    assert not any("pr-logs/directory/" in job for job in everything)  # links, not builds
+    assert (await jobs_beneath(source, "logs/"))[0] == sorted(
+        [*RELEASE_JOB_DIRS, NIGHTLY_JOB_DIR, everything[0]]
+    )
+    inside = f"{NIGHTLY_JOB_DIR}1763353455621050368/artifacts/"
+    assert await jobs_beneath(source, inside) == ([NIGHTLY_JOB_DIR], False)

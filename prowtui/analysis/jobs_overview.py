@@ -328,6 +328,12 @@ def age_text(then: datetime, now: datetime) -> str:
     return f"{days}d {rest}h" if rest and days < 10 else f"{days}d"
 
 
+def since_text(since: timedelta) -> str:
+    """A window's length as ``--since`` takes it: ``14d``, ``36h``."""
+    hours = int(since.total_seconds()) // 3600
+    return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
+
+
 def failing_since_text(job: JobOverview, now: datetime) -> str:
     """``3d (5)``: how long ago the failing run began, and its length; empty when none."""
     if job.failing_since is None:
@@ -350,7 +356,8 @@ MAX_FOLDER_LISTINGS = 400
 
 async def jobs_beneath(source: Source, folder: str) -> tuple[list[str], bool]:
     """The job directories at or below ``folder`` (a build or a file inside a job: that job),
-    sorted, and whether the search stopped at :data:`MAX_FOLDER_LISTINGS` listings."""
+    sorted, and whether the search stopped at :data:`MAX_FOLDER_LISTINGS` listings.
+    ``pr-logs/directory/`` (links to builds that live under ``pr-logs/pull/``) is skipped."""
     from prowtui.prow.jobs import classify_path
 
     folder = normalize_dir(folder) if folder.strip("/") else ""
@@ -374,6 +381,8 @@ async def jobs_beneath(source: Source, folder: str) -> tuple[list[str], bool]:
             for entry in entries:
                 if not entry.is_dir:
                     continue
+                if entry.path.endswith("pr-logs/directory/"):
+                    continue  # links to presubmit builds kept elsewhere, not builds
                 kind = classify_path(entry.path).kind
                 if kind == "job":
                     jobs.append(entry.path)

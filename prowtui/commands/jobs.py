@@ -176,11 +176,11 @@ class Progress:
 
 
 def _window_line(overview: Overview) -> str:
-    from prowtui.analysis.jobs_overview import age_text
+    from prowtui.analysis.jobs_overview import since_text
     from prowtui.prow.windows import format_time
 
     windows = overview.windows
-    span = age_text(windows.start, windows.now)
+    span = since_text(windows.since)
     count = len(overview.jobs)
     return (
         f"{count} job{'' if count == 1 else 's'}, window {span} up to "

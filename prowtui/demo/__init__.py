@@ -5,7 +5,8 @@ The big job reproduces the job of the original analysis
 242 finished builds whose top-level and ``artifacts/`` listings have the notebook's entry
 counts and combinations, 237 with ``artifacts/build-resources/events.json``, ci-operator
 build logs from ~100 bytes to ~30 MB, plus one newer pending build. A second, smaller periodic
-job and one presubmit (with ``pr-logs/directory`` link files) complete the tree.
+job and one presubmit (with ``pr-logs/directory`` link files) complete the tree, with a
+release's worth of small periodic jobs for the jobs overview (``release``: the full demo only).
 
 Everything is derived from seeded ``random.Random`` instances and fixed timestamps, so two
 builds give the same bytes and the same mtimes. The tree is written into a temporary sibling
@@ -40,6 +41,7 @@ from prowtui.demo.layout import (
     PRESUBMIT_ORG_REPO,
     PRESUBMIT_PR,
 )
+from prowtui.demo.release import RELEASE_JOB_DIRS
 from prowtui.sources.base import Source
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "PRESUBMIT_JOB_DIR",
     "PRESUBMIT_ORG_REPO",
     "PRESUBMIT_PR",
+    "RELEASE_JOB_DIRS",
     "build_demo_bucket",
     "demo_root",
     "is_current",

@@ -151,9 +151,10 @@ RELEASE_JOBS: tuple[ReleaseJob, ...] = (
 )
 
 
-def release_job_dirs() -> list[str]:
-    """The job directories of the release's jobs."""
-    return [f"logs/{PREFIX}{job.name}/" for job in RELEASE_JOBS]
+#: the job directories of the release's jobs (in the full demo only), sorted
+RELEASE_JOB_DIRS: tuple[str, ...] = tuple(
+    sorted(f"logs/{PREFIX}{job.name}/" for job in RELEASE_JOBS)
+)
 
 
 def write_release(w: TreeWriter) -> int:

@@ -29,12 +29,14 @@ from prowtui.analysis.jobs_overview import (
     last_pass_text,
     rate_text,
     read_overview,
+    since_text,
     sort_jobs,
 )
 from prowtui.analysis.window_builds import JobWindowBuilds
-from prowtui.app.screens.main import HEADER_CHROME
+from prowtui.app.messages import OpenInExplorer
+from prowtui.app.screens.triage_session import OpenTarget
 from prowtui.app.services import Explorer
-from prowtui.app.widgets.cells import ellipsize_start
+from prowtui.app.widgets.cells import HEADER_CHROME, ellipsize_start
 from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.jobs_table import JobsTable
 from prowtui.errors import ProwtuiError
@@ -256,7 +258,7 @@ class JobsScreen(Screen[None]):
         if message is not None:
             status.update(Text(message, style="red"))
             return
-        span = age_text(datetime.now(UTC) - self.since, datetime.now(UTC))
+        span = since_text(self.since)
         parts = []
         if self.state == "finding":
             parts.append("finding jobs…")
@@ -383,6 +385,4 @@ class JobsScreen(Screen[None]):
             return
         self.workers.cancel_group(self, "jobs")
         self.app.pop_screen()
-        main = getattr(self.app, "main_screen", None)
-        if main is not None:
-            main.goto(job)
+        self.app.post_message(OpenInExplorer(OpenTarget(job)))

@@ -31,7 +31,7 @@ WIDE = 110
 STRIP_CELLS = 10
 #: (label, width) of the columns after the job's; None: only when wide
 _NARROW_COLUMNS = (("state", 7), ("pass", 4), ("Δ", 3), ("runs", 4))
-_WIDE_COLUMNS = (("failing since", 13), ("last pass", 9))
+_WIDE_COLUMNS = (("failing since", 13), ("last pass", 11))
 _STRIP_COLUMN = ("newest", STRIP_CELLS)
 
 
@@ -77,20 +77,24 @@ class JobsTable(DataTable[Text]):
         return None if key.value is None else str(key.value)
 
     def show(self, rows: list[JobOverview], now: datetime, width: int) -> None:
-        """Replace the rows (keeping the cursor on the same job) for a table ``width`` wide."""
-        current = self.current_job()
+        """Replace the rows for a table ``width`` wide. A cursor on the first row stays on the
+        first row (the worst job, as rows come in and re-sort); elsewhere it stays on its job."""
+        current = self.current_job() if self.cursor_row > 0 else None
         wide = width >= WIDE
         columns = [*_NARROW_COLUMNS, *(_WIDE_COLUMNS if wide else ()), _STRIP_COLUMN]
         fixed = sum(w + 2 for _, w in columns) + 2 + 2  # cell padding, the job's, scrollbar
         job_width = max(12, width - fixed)
-        names = [parse_job_path(job.job).name for job in rows]
+        refs = [parse_job_path(job.job) for job in rows]
+        names = [ref.name for ref in refs]
         prefix = common_prefix(names)
         self.clear(columns=True)
         self.add_column("job", width=job_width, key="job")
         for label, col_width in columns:
             self.add_column(label, width=col_width, key=label)
-        for job, name in zip(rows, names, strict=True):
+        for job, name, ref in zip(rows, names, refs, strict=True):
             shown = "…" + name[len(prefix) :] if prefix else name
+            if ref.pr:
+                shown += f" #{ref.pr}"  # a presubmit: one job directory per pull request
             change = change_text(job.change)
             cells = [
                 Text(ellipsize_start(inert(shown), job_width)),
