@@ -34,10 +34,7 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     ("triage builds list", [("enter", "open the log at the line / junit")]),
-    (
-        "search screen",
-        [("enter", "search (in the pattern); expand a job; open a match at its line")],
-    ),
+    ("search screen", [("enter", "search; expand a job; open a line")]),
     ("jobs screen", [("any letter", "start the filter with it")]),
     ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
