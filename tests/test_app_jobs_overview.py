@@ -55,6 +55,7 @@ async def test_rows_filter_window_and_the_cap(release: Path, monkeypatch: pytest
         await pilot.press("f", "l", "a", "k", "enter")  # typing starts the filter
         await settle(pilot)
         await pilot.pause(0.3)
+        assert screen._filter == "flak"  # the first letter opened the filter and stayed
         assert [j.job for j in screen.shown()] == ["logs/periodic-x-4.16-flaky/"]
         assert screen.focused is screen.table and screen.table.row_count == 1
         await pilot.press("w")

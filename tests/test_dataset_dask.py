@@ -50,7 +50,12 @@ distributed = pytest.importorskip("distributed")
 BUCKET = "origin-ci-test"
 REPO = Path(__file__).resolve().parent.parent
 JOBS = {BIG_JOB: [BIG_JOB_DIR], NIGHTLY_JOB: [NIGHTLY_JOB_DIR], PRESUBMIT_JOB: [PRESUBMIT_JOB_DIR]}
-TARGETS = ["logs/*", "pr-logs/pull/openshift_release/*/pull-ci-openshift-release-master-e2e-aws"]
+#: patterns naming the three jobs (the full demo's logs/ also holds a release of small jobs)
+TARGETS = [
+    "logs/*-ci-4.6-*",
+    "logs/*-nightly-4.16-e2e-aws-ovn",
+    "pr-logs/pull/openshift_release/*/pull-ci-openshift-release-master-e2e-aws",
+]
 #: runs of the no-hang test: a 1-in-6 hang goes unseen with probability (5/6)**25 ≈ 1 %
 HANG_RUNS = 25
 HANG_TIMEOUT = 60.0

@@ -118,6 +118,7 @@ class JobsScreen(Screen[None]):
             placeholder="filter: shell pattern or text (enter: back to the table)",
             id="jobs-filter",
             compact=True,
+            select_on_focus=False,  # typing on the table starts it: keep the first letter
         )
         yield JobsTable(id="jobs-table")
         yield Static(id="jobs-detail")
