@@ -47,9 +47,9 @@ from prowtui.logs.grep import (
     check_pattern,
     search_files,
 )
-from prowtui.prow.jobs import parse_job_path
+from prowtui.prow.jobs import BuildRef, parse_job_path
 from prowtui.prow.junit import parse_junit
-from prowtui.prow.windows import EDGE_MARGIN, WindowName, Windows
+from prowtui.prow.windows import EDGE_MARGIN, WindowName, Windows, snowflake_time
 from prowtui.search.model import (
     BuildMatches,
     JobMatches,
@@ -70,6 +70,8 @@ JOBS_AT_ONCE = 16
 WALK_AT_ONCE = 4
 #: files handed to one rg at most (it reads them with every core)
 BATCH_FILES = 512
+#: rg processes at once (each reads its batch with every core; two measured no faster)
+RG_AT_ONCE = 1
 #: with fewer files than this ready, rg waits this long for more (each rg run costs a few ms)
 LINGER_FILES = 32
 LINGER_SECONDS = 0.03
@@ -111,7 +113,8 @@ class JobProgress:
 
 @dataclass
 class _FileTask:
-    build: WindowBuild
+    build_id: str
+    build_dir: str
     path: str
     kind: str  # "log" or "junit"
     size: int | None = None
@@ -269,27 +272,12 @@ async def _search_job(
     spool: _Spool,
     queue: asyncio.Queue[_Ready | None],
     report: SearchReport,
-    builds: list | None,
+    builds: list[BuildRef] | None,
     progress: JobProgress,
 ) -> JobMatches | None:
-    listed = await window_builds(source, job, windows, limiter=limiter, builds=builds)
-    report.problems.extend(listed.problems)
-    current = [b for b in listed.builds if b.window == "current"]
-    states = {b.build_id: _BuildState(b) for b in current}
-    searched = [b for b in current if b.failed] if options.failed_only else current
-    report.searched.builds += len(searched)
-    progress.builds_searched += len(searched)
-
-    def take(task: _FileTask, hits: FileHits, rows: list[MatchRow]) -> None:
-        state = states[task.build.build_id]
-        state.truncated = state.truncated or hits.truncated
-        prefix = normalize_dir(task.build.path)
-        for order, row in enumerate(rows):
-            if row.path.startswith(prefix):
-                row.path = row.path[len(prefix) :]  # the path in the build
-            state.rows.append(((row.path, order), row))
-
-    sink = _JobSink(take)
+    found: list[tuple[_FileTask, FileHits, list[MatchRow]]] = []
+    sink = _JobSink(lambda task, hits, rows: found.append((task, hits, rows)))
+    walked: set[str] = set()
 
     async def fetch_one(task: _FileTask) -> None:
         try:
@@ -307,9 +295,10 @@ async def _search_job(
             ready.sink = sink.add()
             queue.put_nowait(ready)
 
-    async def build_one(build: WindowBuild) -> None:
+    async def build_one(build_id: str, build_dir: str) -> None:
         # each build's files are fetched as soon as it is listed: requests keep flowing
-        tasks = await _build_files(source, build, options.type, limiter, report)
+        walked.add(build_id)
+        tasks = await _build_files(source, build_id, build_dir, options.type, limiter, report)
         report.searched.files += len(tasks)
         for task in tasks:
             if task.kind == "log" and task.local is not None:
@@ -319,24 +308,66 @@ async def _search_job(
             *(fetch_one(task) for task in tasks if task.kind == "junit" or task.local is None)
         )
 
+    early: list[asyncio.Future[None]] = []
     try:
-        await asyncio.gather(*(build_one(build) for build in searched))
+        if callable(getattr(source, "files_below", None)) and not options.failed_only:
+            # a local mirror: builds surely in the window (by their ID's time, far from an
+            # edge) are walked and searched while the metadata is read; nothing remote is
+            if builds is None:
+                try:
+                    builds = await list_job_builds(source, job)
+                except ProwtuiError as exc:
+                    report.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
+                    return None
+            for ref in builds:
+                id_time = snowflake_time(ref.build_id)
+                if id_time is not None and _surely_current(windows, id_time):
+                    early.append(asyncio.ensure_future(build_one(ref.build_id, ref.path)))
+        listed = await window_builds(source, job, windows, limiter=limiter, builds=builds)
+        report.problems.extend(listed.problems)
+        current = [b for b in listed.builds if b.window == "current"]
+        searched = [b for b in current if b.failed] if options.failed_only else current
+        report.searched.builds += len(searched)
+        progress.builds_searched += len(searched)
+        await asyncio.gather(
+            *early,
+            *(build_one(b.build_id, b.path) for b in searched if b.build_id not in walked),
+        )
     finally:
+        for task in early:
+            task.cancel()
         sink.close()
     await sink.wait()  # every file of the job searched
+    states = {b.build_id: _BuildState(b) for b in current}
+    for task, hits, rows in found:
+        state = states.get(task.build_id)
+        if state is None:
+            continue  # placed outside the window by its started.json after all
+        state.truncated = state.truncated or hits.truncated
+        for order, row in enumerate(rows):
+            if row.path.startswith(task.build_dir):
+                row.path = row.path[len(task.build_dir) :]  # the path in the build
+            state.rows.append(((row.path, order), row))
     return job_matches(job, (state.result() for state in states.values()))
+
+
+def _surely_current(windows: CurrentWindow, id_time: datetime) -> bool:
+    """A build ID time inside the current window and farther than the margin from its
+    edges: ``started.json`` (minutes later) places the build there too."""
+    return windows.which(id_time) == "current" and not windows.near_edge(id_time)
 
 
 async def _build_files(
     source: Source,
-    build: WindowBuild,
+    build_id: str,
+    build_dir: str,
     kind: str,
     limiter: asyncio.Semaphore,
     report: SearchReport,
 ) -> list[_FileTask]:
     """The files of one build to search, in path order (a failed listing is a problem). A
     local mirror is walked in one thread per build and names its plain files on disk."""
-    prefix = normalize_dir(build.path)
+    prefix = normalize_dir(build_dir)
 
     def wanted(path: str) -> bool:
         if kind in ("all", "build-log") and is_build_log(prefix, path):
@@ -358,7 +389,8 @@ async def _build_files(
     tasks: list[_FileTask] = []
     for entry, plain in sorted(found, key=lambda item: item[0].path):
         log = is_build_log(prefix, entry.path)
-        tasks.append(_FileTask(build, entry.path, "log" if log else "junit", entry.size, plain))
+        kind_ = "log" if log else "junit"
+        tasks.append(_FileTask(build_id, prefix, entry.path, kind_, entry.size, plain))
     return tasks
 
 
@@ -519,24 +551,15 @@ async def _consume(
     report: SearchReport,
 ) -> None:
     """Run rg over whatever files of any job are ready, as many at once as have gathered
-    (one process per batch: its threads share the files), until the queue's end."""
-    ended = False
-    while not ended:
-        first = await queue.get()
-        if first is None:
-            return
-        if queue.qsize() < LINGER_FILES:
-            await asyncio.sleep(LINGER_SECONDS)  # let a wave of downloads land: fewer rg runs
-        batch = [first]
-        while not queue.empty() and len(batch) < BATCH_FILES:
-            item = queue.get_nowait()
-            if item is None:
-                ended = True
-                break
-            batch.append(item)
+    (one process per batch: its threads share the files), :data:`RG_AT_ONCE` batches at a
+    time, until the queue's end."""
+    slots = asyncio.Semaphore(RG_AT_ONCE)
+    running: set[asyncio.Future[None]] = set()
+
+    async def search(batch: list[_Ready]) -> None:
         by_disk = {ready.disk: ready for ready in batch}
 
-        def on_file(disk: str, hits: FileHits, by_disk: dict[str, _Ready] = by_disk) -> None:
+        def on_file(disk: str, hits: FileHits) -> None:
             ready = by_disk[disk]
             path = ready.task.path
             if ready.junit is not None:
@@ -551,10 +574,34 @@ async def _consume(
             for disk, reason in errors.items():
                 report.problems.append(f"{by_disk[disk].task.path}: {reason}")
         finally:
+            slots.release()
             for ready in batch:
                 await spool.release(ready)
                 if ready.sink is not None:
                     ready.sink.searched()
+
+    ended = False
+    try:
+        while not ended:
+            first = await queue.get()
+            if first is None:
+                break
+            await slots.acquire()
+            if queue.qsize() < LINGER_FILES:
+                await asyncio.sleep(LINGER_SECONDS)  # let a wave of files land: fewer rg runs
+            batch = [first]
+            while not queue.empty() and len(batch) < BATCH_FILES:
+                item = queue.get_nowait()
+                if item is None:
+                    ended = True
+                    break
+                batch.append(item)
+            task = asyncio.ensure_future(search(batch))
+            running.add(task)
+            task.add_done_callback(running.discard)
+    finally:
+        if running:
+            await asyncio.gather(*running)
 
 
 def _one_line(exc: BaseException) -> str:
