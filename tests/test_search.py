@@ -264,3 +264,20 @@ def test_rich_view_is_inert():
     print_rich(SearchReport(query, [job], Searched(1, 1, 10), []), out)
     text = out.getvalue()
     assert "\x1b[31mRED" not in text and "\u202e" not in text and "[bold]x[/bold]" in text
+
+
+async def test_unreadable_file_is_named_and_the_search_goes_on(bucket: Path, gcsweb_server_factory):
+    server = gcsweb_server_factory(bucket, "modern", bucket="b")
+    first = B(days(0.5)).build_id(0)
+    refused = f"logs/periodic-a/{first}/artifacts/e2e/gather/build-log.txt"
+    server.statuses[f"/gcs/b/{refused}"] = 403
+    source = GcswebSource(server.base_url, "b", storage_url=server.storage_url)
+    try:
+        report = await search_jobs(source, ["logs/periodic-a/"], _options(), since=days(2), now=NOW)
+    finally:
+        await source.aclose()
+    assert len(report.problems) == 1 and report.problems[0].startswith(refused + ": ")
+    (job,) = report.jobs
+    assert job.matched_failed == 1  # its build log and junit file still matched
+    paths = [m.path for m in job.builds[1].matches]
+    assert "artifacts/e2e/gather/build-log.txt" not in paths and "build-log.txt" in paths
