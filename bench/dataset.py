@@ -1,7 +1,9 @@
 """Benchmark (run by hand): a dataset export of 20 jobs x 50 builds through the tests' gcsweb
-server with 50 ms latency per request, in-process vs ``--workers 2`` vs ``--workers 4``.
+server with 50 ms latency per request, in-process vs ``--workers 2`` vs ``--workers 4``, into
+a local directory and into ``s3://`` on a local S3 server (moto, the tests' server).
 
     python bench/dataset.py [--jobs 20] [--builds 50] [--latency 0.05] [--modes 0 2 4]
+                            [--outputs local s3]
 
 The bucket is made of the demo's 242-build job: each of the ``--jobs`` jobs
 (``logs/bench-job-NN/``) holds ``--builds`` of its builds (hard links, no copies). The server
@@ -15,6 +17,10 @@ directory and a new output directory (a cold run: nothing to resume). Printed pe
 - CPU seconds (user + system) of the whole process tree, and per build;
 - peak resident memory of the client process and of the largest worker process (sampled
   every 0.1 s with psutil).
+
+For ``s3`` outputs (moto and boto3 come with the ``test`` extra) the S3 server (moto, in a
+process of its own, no added latency) also counts its requests by method: what the parts,
+the manifest, the lock and the clean-up cost.
 
 Then the same run repeated (the resume: complete parts skipped, only running builds fetched)
 and the on-paper cost of a 10,000-job bucket from the measured requests per build:
@@ -69,6 +75,39 @@ def make_bucket(demo: Path, dest: Path, jobs: int, builds: int) -> Path:
     return dest
 
 
+def serve_s3(conn: Connection) -> None:
+    """The S3 server in its own process: answers "env", "count", "stop" on ``conn``."""
+    from tests.servers.s3 import S3Server
+
+    with S3Server() as server:
+        server.client().create_bucket(Bucket="bench")
+        while True:
+            command = conn.recv()
+            if command == "env":
+                conn.send(server.env)
+            elif command == "count":
+                conn.send(dict(server.requests))
+            elif command == "stop":
+                conn.send(None)
+                return
+
+
+def s3_manifest(env: dict[str, str], url: str) -> dict:
+    """The manifest of a dataset in the bench's S3 server."""
+    import boto3
+
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    body = client.get_object(Bucket=bucket, Key=f"{prefix}/_manifest.json")["Body"].read()
+    return json.loads(body)
+
+
 def serve(root: str, latency: float, conn: Connection) -> None:
     """The gcsweb server in its own process: answers "url", "count", "stop" on ``conn``."""
     from tests.servers.gcsweb_server import GcswebServer
@@ -99,6 +138,8 @@ class Result:
     workers: int
     builds: int
     fetched: int
+    parts: int = 0
+    s3_requests: dict[str, int] | None = None
 
 
 class Sampler(threading.Thread):
@@ -139,11 +180,20 @@ class Sampler(threading.Thread):
 
 
 def run_export(
-    label: str, url: str, out: Path, workers: int, conn: Connection, home: Path, server: int
+    label: str,
+    url: str,
+    out: Path | str,
+    workers: int,
+    conn: Connection,
+    home: Path,
+    server: int,
+    s3: Connection | None = None,
+    s3_env: dict[str, str] | None = None,
 ) -> Result:
-    """One fresh ``prowtui export`` process, measured."""
+    """One fresh ``prowtui export`` process, measured (``out``: a directory or s3:// URL)."""
     env = {
         **os.environ,
+        **(s3_env or {}),
         "PYTHONPATH": str(REPO),
         "PROWTUI_CACHE_DIR": str(home / "cache"),
         "PROWTUI_CONFIG": str(home / "config.toml"),
@@ -156,6 +206,10 @@ def run_export(
         command += ["--workers", str(workers)]
     conn.send("count")
     before_requests = conn.recv()
+    s3_before: dict[str, int] = {}
+    if s3 is not None:
+        s3.send("count")
+        s3_before = s3.recv()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = sum(psutil.Process(server).cpu_times()[:2])
     started = time.perf_counter()
@@ -175,7 +229,17 @@ def run_export(
     conn.send("count")
     requests = conn.recv() - before_requests
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    doc = json.loads((out / "_manifest.json").read_text())
+    s3_requests = None
+    if s3 is not None:
+        s3.send("count")
+        now = s3.recv()
+        s3_requests = {
+            m: n - s3_before.get(m, 0) for m, n in now.items() if n > s3_before.get(m, 0)
+        }
+        doc = s3_manifest(s3_env or {}, str(out))
+    else:
+        doc = json.loads((Path(out) / "_manifest.json").read_text())
+    parts = sum(len(job["parts"]) for job in doc["jobs"].values())
     builds = sum(job["builds"] for job in doc["jobs"].values())
     row = next(line for line in stdout.splitlines() if "builds fetched" in line)
     fetched = int(row.split()[-2].replace(",", ""))
@@ -194,6 +258,8 @@ def run_export(
         len(worker_peaks),
         builds,
         fetched,
+        parts,
+        s3_requests,
     )
 
 
@@ -209,6 +275,10 @@ def report(results: list[Result]) -> None:
     )
     print(header)
     for r in results:
+        if r.s3_requests is not None:
+            total = sum(r.s3_requests.values())
+            detail = ", ".join(f"{m} {n}" for m, n in sorted(r.s3_requests.items()))
+            print(f"  {r.label}: S3 requests {total} ({detail}) for {r.parts} parts")
         rate = f"{r.fetched / r.seconds:.1f}" if r.fetched else "-"
         per_build = f"{r.requests / r.fetched:.2f}" if r.fetched else "-"
         cpu_build = f"{1000 * r.cpu / r.fetched:.1f}" if r.fetched else "-"
@@ -246,6 +316,7 @@ def main() -> None:
     parser.add_argument("--builds", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--modes", type=int, nargs="+", default=[0, 2, 4])
+    parser.add_argument("--outputs", nargs="+", choices=["local", "s3"], default=["local", "s3"])
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}  ({os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory(prefix="prowtui-bench-dataset-") as tmp:
@@ -258,24 +329,46 @@ def main() -> None:
         server.start()
         parent.send("url")
         url = parent.recv()
+        s3 = s3_env = None
+        if "s3" in args.outputs:
+            s3, s3_child = ctx.Pipe()
+            s3_server = ctx.Process(target=serve_s3, args=(s3_child,), daemon=True)
+            s3_server.start()
+            s3.send("env")
+            s3_env = s3.recv()
         results = []
-        for workers in args.modes:
-            label = "in-process" if workers == 0 else f"--workers {workers}"
-            out, home = base / f"out-{workers}", base / f"home-{workers}"
-            results.append(run_export(label, url, out, workers, parent, home, server.pid))
-            if workers != args.modes[-1]:
-                shutil.rmtree(out)
-        # the last mode again on its own output: the nightly re-run (resume)
-        again = run_export(f"{label} (re-run)", url, out, workers, parent, home, server.pid)
+        reruns = []
+        for output in args.outputs:
+            for workers in args.modes:
+                label = "in-process" if workers == 0 else f"--workers {workers}"
+                home = base / f"home-{output}-{workers}"
+                if output == "s3":
+                    label, out = f"{label} -> s3", f"s3://bench/out-{workers}"
+                    results.append(
+                        run_export(label, url, out, workers, parent, home, server.pid, s3, s3_env)
+                    )
+                else:
+                    out = base / f"out-{workers}"
+                    results.append(run_export(label, url, out, workers, parent, home, server.pid))
+                    if workers != args.modes[-1]:
+                        shutil.rmtree(out)
+            # the last mode again on its own output: the nightly re-run (resume)
+            extra = (s3, s3_env) if output == "s3" else ()
+            reruns.append(
+                run_export(f"{label} (re-run)", url, out, workers, parent, home, server.pid, *extra)
+            )
         parent.send("stop")
         parent.recv()
         server.join(timeout=10)
+        if s3 is not None:
+            s3.send("stop")
+            s3.recv()
     print(
         f"\n{args.jobs} jobs x {args.builds} builds, {args.latency * 1000:.0f} ms per request, "
         f"default concurrency {DEFAULT_CONCURRENCY} per process; worker processes seen: "
         + ", ".join(f"{r.label}: {r.workers}" for r in results)
     )
-    report([*results, again])
+    report([*results, *reruns])
     base_rate = results[0].fetched / results[0].seconds
     for r in results[1:]:
         print(f"{r.label}: {r.fetched / r.seconds / base_rate:.2f}x the in-process builds/s")

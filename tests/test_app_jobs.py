@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from rich.console import Console
 
 from prowtui.analysis.stats import job_stats
@@ -96,7 +97,10 @@ async def test_export_dialog_writes_parquet_and_reports_rows(tmp_path: Path) -> 
         assert not isinstance(app.screen, ExportScreen)
 
 
-async def test_export_dialog_refuses_a_bad_limit(tmp_path: Path) -> None:
+async def test_export_dialog_refuses_a_bad_limit_and_bucket_urls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     app = ProwtuiApp(Explorer(open_demo(), None, NIGHTLY_JOB_DIR))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -110,3 +114,11 @@ async def test_export_dialog_refuses_a_bad_limit(tmp_path: Path) -> None:
         assert dialog.state == "idle"
         assert "positive" in plain(dialog.last_status)
         assert not (tmp_path / "x").exists()
+        # a bucket URL is for the command line; it never becomes a local "s3:" folder
+        dialog.query_one("#export-limit").value = ""
+        for url, says in (("s3://bucket/p", "prowtui export"), ("ftp://h/x", "unknown output")):
+            dialog.query_one("#export-folder").value = url
+            await pilot.click("#export-start")
+            await settle(pilot)
+            assert dialog.state == "idle" and says in plain(dialog.last_status)
+        assert list(tmp_path.iterdir()) == []

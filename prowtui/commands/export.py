@@ -1,16 +1,21 @@
-"""``prowtui export JOBPATH... -o DIR``: jobs' builds, logs, events and junit rows as parquet.
+"""``prowtui export JOBPATH... -o OUT``: jobs' builds, logs, events and junit rows as parquet.
 
-One plain JOBPATH writes the four table files (plus ``failures.parquet``) into DIR. Several
-jobs, a pattern or ``--dataset`` make DIR a hive-partitioned dataset
-(:mod:`prowtui.analysis.dataset`), run in this process, on a Dask ``LocalCluster``
-(``--workers N``) or on a Dask cluster (``--scheduler``, ``$PROWTUI_DASK_SCHEDULER``).
+OUT is a directory, ``file://PATH``, ``s3://BUCKET/PREFIX`` or ``gs://BUCKET/PREFIX``
+(:mod:`prowtui.analysis.store`). One plain JOBPATH writes the four table files (plus
+``failures.parquet``) into OUT. Several jobs, a pattern or ``--dataset`` make OUT a
+hive-partitioned dataset (:mod:`prowtui.analysis.dataset`), run in this process, on a Dask
+``LocalCluster`` (``--workers N``) or on a Dask cluster (``--scheduler``,
+``$PROWTUI_DASK_SCHEDULER``).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import sys
+import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -56,7 +61,12 @@ def register(subparsers: Any) -> None:
         "or a pattern with shell wildcards (quote it)",
     )
     parser.add_argument(
-        "--output", "-o", metavar="DIR", required=True, type=Path, help="output directory"
+        "--output",
+        "-o",
+        metavar="OUT",
+        required=True,
+        help="output directory, file://PATH, s3://BUCKET/PREFIX or gs://BUCKET/PREFIX "
+        "(credentials and endpoints from the AWS or Google settings of each process)",
     )
     parser.add_argument(
         "--tables",
@@ -99,6 +109,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="drop the named jobs' parts and export them again",
     )
+    dataset.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="remove the lock a killed export left in a bucket, then export",
+    )
     engine = dataset.add_mutually_exclusive_group()
     engine.add_argument(
         "--workers",
@@ -124,6 +139,12 @@ def is_dataset(args: argparse.Namespace) -> bool:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``prowtui export``."""
+    from prowtui.analysis.store import parse_location
+
+    try:
+        args.location = parse_location(args.output)
+    except UsageError as exc:
+        return usage_error(str(exc), "export")
     if is_dataset(args):
         return _dataset_main(args)
     dataset_only = {
@@ -132,6 +153,7 @@ def main(args: argparse.Namespace) -> int:
         "--resume": args.resume,
         "--workers": args.workers is not None,
         "--scheduler": args.scheduler is not None,
+        "--break-lock": args.break_lock,
     }
     given = [name for name, used in dataset_only.items() if used]
     if given:
@@ -151,23 +173,39 @@ async def _export(args: argparse.Namespace) -> int:
     from prowtui.analysis.export import export_job
 
     tables = check_tables(args.tables)
+    location = args.location
+    store = None
+    if location.kind != "local":  # written locally, then each whole file uploaded
+        from prowtui.analysis.store import open_store
+
+        store = open_store(location)
+        await asyncio.to_thread(store.prepare)
     source, path, concurrency = await open_job_source(args)
     try:
-        with ProgressReport("export") as progress:
-            result = await export_job(
-                source,
-                path,
-                args.output,
-                limit=args.limit,
-                tables=tables,
-                concurrency=concurrency,
-                on_progress=progress,
-            )
+        with contextlib.ExitStack() as stack:
+            out = location.path
+            if store is not None:
+                out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="prowtui-")))
+            with ProgressReport("export") as progress:
+                result = await export_job(
+                    source,
+                    path,
+                    out,
+                    limit=args.limit,
+                    tables=tables,
+                    concurrency=concurrency,
+                    on_progress=progress,
+                )
+            if store is not None:
+                files = [*result.paths.values()]
+                files += [result.failures_path] if result.failures_path else []
+                for file in files:
+                    await asyncio.to_thread(store.publish, file, file.name)
     finally:
         await source.aclose()
     console = Console(highlight=False)
     header = Text("exported to ")
-    header.append_text(inert_text(str(args.output.resolve())))
+    header.append_text(inert_text(location.url))
     console.print(header, overflow="fold")
     table = Table()
     table.add_column("file")
@@ -271,7 +309,13 @@ def _run_dataset(
     ensure_demo(spec)
     with DatasetProgressReport() as progress:
         return export_dataset(
-            spec, paths, args.output, options=options, engine=engine, progress=progress
+            spec,
+            paths,
+            args.location.path or args.location.url,
+            options=options,
+            engine=engine,
+            progress=progress,
+            break_lock=args.break_lock,
         )
 
 

@@ -4,11 +4,15 @@ The emulator's own ``Server`` uses a single-threaded ``HTTPServer`` (clients tha
 connections at once stall), so this module builds the same request handler around
 ``http.server.ThreadingHTTPServer`` with in-memory storage. Known emulator gaps: no
 pagination (``maxResults``/``pageToken`` ignored), no suffix ranges, no gzip transcoding, and
-``updated`` is always the upload time.
+``updated`` is always the upload time. The emulator ignores ``ifGenerationMatch``; this
+handler checks it on object inserts (multipart, media and the start of resumable uploads)
+and answers 412 as GCS does, so that create-if-absent (``ifGenerationMatch=0``) works.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import mimetypes
 import socket
@@ -19,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from gcp_storage_emulator.handlers import buckets
 from gcp_storage_emulator.server import RequestHandler
@@ -51,6 +56,56 @@ class _Handler(RequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the per-request log line."""
+
+    def do_POST(self) -> None:
+        """Object inserts with ``ifGenerationMatch``: 412 unless the object's generation is
+        the one asked for (0: no object); everything else as the emulator does it."""
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        prefix, _, rest = parts.path.partition("/upload/storage/v1/b/")
+        wanted = query.get("ifGenerationMatch")
+        if prefix or not rest.endswith("/o") or not wanted:
+            super().do_POST()
+            return
+        original = self.rfile
+        body = original.read(int(self.headers.get("Content-Length") or 0))
+        self.rfile = io.BytesIO(body)
+        try:
+            name = query["name"][0] if "name" in query else self._name_in(body)
+            bucket = unquote(rest[: -len("/o")])
+            current = self.storage.objects.get(bucket, {}).get(name or "")
+            generation = str(current["generation"]) if current else "0"
+            if generation != wanted[0]:
+                self._precondition_failed()
+                return
+            super().do_POST()
+        finally:
+            self.rfile = original
+
+    def _name_in(self, body: bytes) -> str | None:
+        """The object name in a multipart upload's metadata part, or a JSON body."""
+        kind = self.headers.get("Content-Type", "")
+        try:
+            if "boundary=" in kind:
+                boundary = kind.split("boundary=", 1)[1].strip('"').encode()
+                first = body.split(b"--" + boundary)[1]
+                return json.loads(first.split(b"\r\n\r\n", 1)[1]).get("name")
+            return json.loads(body or b"{}").get("name")
+        except (IndexError, ValueError, AttributeError):
+            return None
+
+    def _precondition_failed(self) -> None:
+        error = {
+            "code": 412,
+            "message": "At least one of the pre-conditions you specified did not hold.",
+            "errors": [{"reason": "conditionNotMet", "domain": "global"}],
+        }
+        data = json.dumps({"error": error}).encode()
+        self.send_response(412)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
 def _content_type(key: str) -> str:

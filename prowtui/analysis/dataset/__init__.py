@@ -5,7 +5,8 @@ enough.
 - :mod:`.engine` -- :class:`~.engine.InProcessEngine` and :class:`~.engine.DaskEngine`;
 - :mod:`.chunk` -- one chunk's work, on any process (:class:`~.chunk.ChunkTask`);
 - :mod:`.plan` -- chunks, resume and top-up rules; :mod:`.jobs` -- job patterns;
-- :mod:`.layout` and :mod:`.manifest` -- files on disk; :mod:`.defaults` -- light constants.
+- :mod:`.layout` and :mod:`.manifest` -- the files' keys and the commit record, in a directory
+  or a bucket (:mod:`prowtui.analysis.store`); :mod:`.defaults` -- light constants.
 
 Importing the package imports nothing else (the command line reads :mod:`.defaults`);
 ``dask`` and ``distributed`` are imported only when a Dask engine runs.

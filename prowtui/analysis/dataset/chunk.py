@@ -1,10 +1,17 @@
 """One chunk → one part file per table, on whatever process runs it.
 
 A :class:`ChunkTask` is plain, picklable data: the source *spec* (never an open source), the
-builds to fetch, the rows to copy from the part it supersedes, and where to write. Any
-process can run it: :func:`run_chunk` opens its own source, fetches, writes every table
-under a temporary name (``.part-A-B.parquet.<host>-<pid>.tmp``) and renames the files only
-when all of them are whole; on any error or cancellation the temporary files are removed.
+builds to fetch, the rows to copy from the part it supersedes, and where to write (a
+directory or a bucket URL, see :mod:`prowtui.analysis.store`). Any process can run it:
+:func:`run_chunk` opens its own source and store, fetches and writes every table.
+
+- In a directory, each table goes to a temporary name (``.part-A-B.parquet.<host>-<pid>.tmp``)
+  and the files are renamed only when all of them are whole.
+- In a bucket, each table is written to a local spool directory of this process
+  (``$TMPDIR/prowtui-part-<pid>-*``), then each whole file is uploaded under its key, the
+  builds table last. Credentials and endpoints come from this process's environment.
+
+On any error or cancellation the temporary files are removed and nothing new is visible.
 
 Workers read the bucket **without the on-disk cache**: the complete parts are a bulk
 export's cache (a re-run skips them), and copying every build log into each worker's
@@ -14,8 +21,11 @@ size-capped cache would only evict what interactive use keeps there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +37,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from prowtui.analysis.crawl import JobCrawler
-from prowtui.analysis.dataset.layout import DATASET_SCHEMAS, part_path, relative
+from prowtui.analysis.dataset.layout import DATASET_SCHEMAS, part_key, part_path
 from prowtui.analysis.dataset.manifest import PartRecord, utc_now
 from prowtui.analysis.dataset.plan import Chunk
 from prowtui.analysis.export import AtomicParquetWriter, crawl_options, open_writers, write_build
+from prowtui.analysis.store import Store, open_store
 from prowtui.sources.base import Source
 from prowtui.sources.resolve import SourceSpec, open_backend
 
@@ -38,6 +49,8 @@ from prowtui.sources.resolve import SourceSpec, open_backend
 COPY_BATCH_ROWS = 64
 #: how often a running chunk asks whether it should stop (seconds)
 STOP_POLL_SECONDS = 0.2
+#: the local spool directories of chunks written to a bucket (``<prefix><pid>-<random>``)
+SPOOL_PREFIX = "prowtui-part-"
 
 
 class ChunkCancelled(Exception):
@@ -48,6 +61,7 @@ class ChunkCancelled(Exception):
 class ChunkTask:
     """Everything a process needs to write one part (picklable)."""
 
+    #: the dataset's directory or bucket URL (``s3://…``, ``gs://…``)
     root: str
     chunk: Chunk
     spec: SourceSpec
@@ -95,18 +109,58 @@ def _copy_rows(
                 writer.write_table(copied)
 
 
-def _copyable(root: Path, chunk: Chunk) -> dict[str, Path] | None:
-    """The superseded part's files when each exists with this version's schema, else None."""
+def _copyable(store: Store, chunk: Chunk, spool: Path | None) -> dict[str, Path] | None:
+    """The superseded part's files (local, or downloaded into ``spool``) when each exists
+    with this version's schema, else None."""
     if chunk.carry is None:
         return None
-    files = {t: part_path(root, t, chunk.job, chunk.carry.part) for t in chunk.tables}
+    files: dict[str, Path] = {}
     try:
-        for table, path in files.items():
+        for table in chunk.tables:
+            key = part_key(table, chunk.job, chunk.carry.part)
+            path = files[table] = store.fetch(key, spool or Path("."))
             if not pq.read_schema(path).equals(DATASET_SCHEMAS[table], check_metadata=False):
                 return None
     except (OSError, pa.ArrowException):
         return None
     return files
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_spools() -> None:
+    """Delete spool directories of chunk processes of this host that died (SIGKILL)."""
+    base = Path(tempfile.gettempdir())
+    for path in base.glob(f"{SPOOL_PREFIX}*"):
+        pid = path.name[len(SPOOL_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _publish_all(store: Store, files: list[tuple[Path, str]]) -> None:
+    for local, key in files:
+        store.publish(local, key)
+
+
+async def _publish(store: Store, files: list[tuple[Path, str]]) -> None:
+    """Upload the whole files; a cancellation waits for the upload under way to end (it
+    cannot be stopped halfway), so that what it leaves is a whole, unrecorded part that
+    the client removes."""
+    work = asyncio.ensure_future(asyncio.to_thread(_publish_all, store, files))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await work
+        raise
 
 
 async def export_chunk(
@@ -117,62 +171,77 @@ async def export_chunk(
 ) -> ChunkResult:
     """Write ``task``'s part through ``source`` (see the module docstring)."""
     started = time.monotonic()
-    root = Path(task.root)
+    store = open_store(task.root)
     chunk = task.chunk
-    paths = {t: part_path(root, t, chunk.job, chunk.name) for t in chunk.tables}
-    for path in paths.values():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fetch = list(chunk.fetch)
-    keep: tuple[str, ...] = ()
-    copy_from = _copyable(root, chunk)
-    if chunk.carry is not None:
-        if copy_from is not None:
-            keep = chunk.carry.keep
-        else:  # nothing usable to copy from: fetch those builds again (if still listed)
-            fetch = sorted([*chunk.carry.refs, *fetch], key=lambda ref: int(ref.build_id))
-    tag = f"{socket.gethostname()}-{os.getpid()}"
-    writers = open_writers(paths, schemas=DATASET_SCHEMAS, tag=tag)
-    unfinished: list[str] = []
-    failed: list[dict[str, str]] = []
+    keys = {t: part_key(t, chunk.job, chunk.name) for t in chunk.tables}
+    spool: Path | None = None
+    if store.remote:
+        remove_stale_spools()
+        spool = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-"))
+        paths = {t: spool / f"{t}.parquet" for t in chunk.tables}
+    else:
+        root = Path(task.root)
+        paths = {t: part_path(root, t, chunk.job, chunk.name) for t in chunk.tables}
+        for path in paths.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        if keep and copy_from is not None:
-            await asyncio.to_thread(_copy_rows, writers, copy_from, keep)
-        job_path = fetch[0].path.rstrip("/").rpartition("/")[0] + "/" if fetch else ""
-        crawler = JobCrawler(
-            source,
-            job_path,
-            concurrency=task.concurrency,
-            options=crawl_options(chunk.tables),
-            builds=fetch,
-        )
-        done = 0
-        async for crawl in crawler.builds():
-            try:
-                done += 1
-                if crawl.error is not None:
-                    failed.append(
-                        {"build_id": crawl.build_id, "path": crawl.path, "error": crawl.error}
-                    )
-                    continue
-                write_build(crawl, chunk.job, writers)
-                if "finished.json" not in crawl.files:
-                    unfinished.append(crawl.build_id)
-            finally:
-                crawl.close()
-            if on_build is not None:
-                on_build(done)
-        # the builds table last: the other files are in place when it appears
-        for table in sorted(writers, key=lambda t: t == "builds"):
-            writers[table].commit()
-    except BaseException:
-        for writer in writers.values():
-            writer.abort()
-        raise
+        fetch = list(chunk.fetch)
+        keep: tuple[str, ...] = ()
+        copy_from = await asyncio.to_thread(_copyable, store, chunk, spool)
+        if chunk.carry is not None:
+            if copy_from is not None:
+                keep = chunk.carry.keep
+            else:  # nothing usable to copy from: fetch those builds again (if still listed)
+                fetch = sorted([*chunk.carry.refs, *fetch], key=lambda ref: int(ref.build_id))
+        tag = f"{socket.gethostname()}-{os.getpid()}"
+        unfinished: list[str] = []
+        failed: list[dict[str, str]] = []
+        writers = open_writers(paths, schemas=DATASET_SCHEMAS, tag=tag)
+        try:
+            if keep and copy_from is not None:
+                await asyncio.to_thread(_copy_rows, writers, copy_from, keep)
+            job_path = fetch[0].path.rstrip("/").rpartition("/")[0] + "/" if fetch else ""
+            crawler = JobCrawler(
+                source,
+                job_path,
+                concurrency=task.concurrency,
+                options=crawl_options(chunk.tables),
+                builds=fetch,
+            )
+            done = 0
+            async for crawl in crawler.builds():
+                try:
+                    done += 1
+                    if crawl.error is not None:
+                        failed.append(
+                            {"build_id": crawl.build_id, "path": crawl.path, "error": crawl.error}
+                        )
+                        continue
+                    write_build(crawl, chunk.job, writers)
+                    if "finished.json" not in crawl.files:
+                        unfinished.append(crawl.build_id)
+                finally:
+                    crawl.close()
+                if on_build is not None:
+                    on_build(done)
+            # the builds table last: the other files are in place when it appears
+            order = sorted(writers, key=lambda t: t == "builds")
+            for table in order:
+                writers[table].commit()
+        except BaseException:
+            for writer in writers.values():
+                writer.abort()
+            raise
+        if store.remote:
+            await _publish(store, [(paths[t], keys[t]) for t in order])
+    finally:
+        if spool is not None:
+            shutil.rmtree(spool, ignore_errors=True)
     part = PartRecord(
         name=chunk.name,
         builds=[*keep, *(ref.build_id for ref in fetch)],
         tables=list(chunk.tables),
-        files={t: relative(root, p) for t, p in paths.items()},
+        files=dict(keys),
         rows={t: w.rows for t, w in writers.items()},
         unfinished=unfinished,
         failed=failed,

@@ -2,23 +2,26 @@
 
 :func:`export_dataset` is the client side of a run, whatever the engine:
 
-1. take the dataset's lock (one run at a time per directory) and read its manifest;
+1. take the dataset's lock (one run at a time per directory or bucket prefix) and read its
+   manifest;
 2. expand the job patterns and list every job's builds (one listing per job directory);
-3. remove what killed runs left (temporary files, part files the manifest does not list);
+3. remove what killed runs left (temporary files, part files the manifest does not list,
+   unfinished multipart uploads);
 4. plan the chunks (:mod:`~prowtui.analysis.dataset.plan`) and hand them to the engine;
 5. record each part in the manifest as it arrives (saved at most every second, then always
    at the end, also after an error or Ctrl-C) and delete the files of parts it replaces;
 6. at the end, whatever happened, remove temporary files and part files that were not
    recorded (a chunk cut short, or finished after the run was interrupted): every part
    file left in the dataset is one the manifest lists.
+
+The output is a :class:`~prowtui.analysis.store.Store`: a directory, or a bucket prefix
+(``s3://…``, ``gs://…``) that every worker writes its parts to directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
-import os
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -31,13 +34,16 @@ from prowtui.analysis.dataset.chunk import ChunkResult, ChunkTask
 from prowtui.analysis.dataset.defaults import DEFAULT_CHUNK
 from prowtui.analysis.dataset.engine import Engine, InProcessEngine
 from prowtui.analysis.dataset.jobs import Discovery, JobBuilds, discover
-from prowtui.analysis.dataset.layout import LOCK, PART_FILE, TEMP_FILE, job_dir
+from prowtui.analysis.dataset.layout import LOCK, MANIFEST, PART_FILE, TEMP_FILE, partition_dir
 from prowtui.analysis.dataset.manifest import Manifest
 from prowtui.analysis.dataset.plan import JobPlan, plan_job
+from prowtui.analysis.store import LocalStore, Store, open_store
 from prowtui.analysis.tables import TABLES, check_tables
 from prowtui.errors import ProwtuiError, UsageError
 from prowtui.sources.resolve import SourceSpec, open_backend
 
+#: where part objects live under the root (unfinished uploads elsewhere are not ours)
+TABLE_PREFIXES = tuple(f"{table}/" for table in TABLES)
 #: the manifest is saved at most this often while chunks arrive (seconds)
 SAVE_INTERVAL = 1.0
 
@@ -76,10 +82,10 @@ class FailedChunk:
 
 @dataclass
 class DatasetResult:
-    """What a run did."""
+    """What a run did (``root`` and ``manifest``: paths, or URLs for a bucket)."""
 
-    root: Path
-    manifest: Path
+    root: Path | str
+    manifest: Path | str
     engine: str
     jobs: int = 0
     parts_written: int = 0
@@ -101,28 +107,11 @@ class DatasetResult:
 
 
 @contextlib.contextmanager
-def dataset_lock(root: Path) -> Iterator[None]:
-    """Hold ``root/.prowtui-export.lock`` (one export per dataset at a time)."""
-    path = root / LOCK
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise ProwtuiError(
-                f"{root}: another export is writing this dataset ({holder})"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+def dataset_lock(root: Path | str, *, break_lock: bool = False) -> Iterator[None]:
+    """Hold the dataset's lock (one export per dataset at a time); see
+    :meth:`~prowtui.analysis.store.Store.lock`."""
+    with open_store(root).lock(LOCK, break_lock=break_lock):
+        yield
 
 
 def source_doc(spec: SourceSpec) -> dict[str, str]:
@@ -145,42 +134,42 @@ def _check_source(manifest: Manifest, spec: SourceSpec) -> None:
         )
 
 
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-def remove_strays(root: Path, manifest: Manifest, jobs: Sequence[str]) -> int:
+def remove_strays(store: Store, manifest: Manifest, jobs: Sequence[str]) -> int:
     """Delete temporary files and unrecorded part files of ``jobs``; forget recorded parts
-    whose files are gone. Returns how many files were removed."""
+    whose files are gone. Returns how many files were removed.
+
+    One recursive listing per table (a bucket lists a thousand keys per request)."""
     removed = 0
+    by_dir = {partition_dir(job): job for job in jobs}
+    recorded: dict[str, set[str]] = {}
     for job in jobs:
         record = manifest.jobs.get(job)
-        recorded = (
+        recorded[job] = (
             {f for part in record.parts.values() for f in part.files.values()} if record else set()
         )
-        present: set[str] = set()
-        for table in TABLES:
-            directory = job_dir(root, table, job)
-            if not directory.is_dir():
+    present: dict[str, set[str]] = {job: set() for job in jobs}
+    for table in TABLES:
+        for key in store.list(f"{table}/"):
+            segments = key.split("/")
+            if len(segments) != 3 or segments[1] not in by_dir:
                 continue
-            for path in directory.iterdir():
-                rel = path.relative_to(root).as_posix()
-                if TEMP_FILE.match(path.name) or (
-                    PART_FILE.match(path.name) and rel not in recorded
-                ):
-                    _remove(path)
-                    removed += 1
-                elif rel in recorded:
-                    present.add(rel)
-        if record:
-            for name, part in list(record.parts.items()):
-                if not set(part.files.values()) <= present:
-                    del record.parts[name]
-                    for rel in part.files.values():  # the rest of a part cut short
-                        if rel in present:
-                            _remove(root / rel)
-                            removed += 1
+            job, name = by_dir[segments[1]], segments[2]
+            if TEMP_FILE.match(name) or (PART_FILE.match(name) and key not in recorded[job]):
+                store.delete(key)
+                removed += 1
+            elif key in recorded[job]:
+                present[job].add(key)
+    for job in jobs:
+        record = manifest.jobs.get(job)
+        if not record:
+            continue
+        for name, part in list(record.parts.items()):
+            if not set(part.files.values()) <= present[job]:
+                del record.parts[name]
+                for key in part.files.values():  # the rest of a part cut short
+                    if key in present[job]:
+                        store.delete(key)
+                        removed += 1
     return removed
 
 
@@ -189,17 +178,17 @@ class _Recorder:
 
     def __init__(
         self,
-        root: Path,
+        store: Store,
         manifest: Manifest,
         result: DatasetResult,
         progress: DatasetProgress | None,
     ) -> None:
-        self.root = root
+        self.store = store
         self.manifest = manifest
         self.result = result
         self.bar = progress
         self.fetched: dict[str, int] = {}
-        self.doomed: list[Path] = []
+        self.doomed: list[str] = []
         self.dirty = False
         self.saved_at = 0.0
 
@@ -215,7 +204,7 @@ class _Recorder:
         job = self.manifest.job(result.job)
         if result.replaces and result.replaces in job.parts:
             old = job.parts.pop(result.replaces)
-            self.doomed += [self.root / rel for rel in old.files.values()]
+            self.doomed += list(old.files.values())
         job.parts[result.part.name] = result.part
         part = result.part
         self.result.parts_written += 1
@@ -250,11 +239,11 @@ class _Recorder:
         now = time.monotonic()
         if not self.dirty or (not force and now - self.saved_at < SAVE_INTERVAL):
             return
-        self.manifest.save(self.root)
+        self.manifest.save(self.store)
         self.saved_at = now
         self.dirty = False
-        for path in self.doomed:
-            _remove(path)
+        for key in self.doomed:
+            self.store.delete(key)
         self.doomed.clear()
 
 
@@ -284,13 +273,16 @@ def export_dataset(
     options: DatasetOptions | None = None,
     engine: Engine | None = None,
     progress: DatasetProgress | None = None,
+    break_lock: bool = False,
 ) -> DatasetResult:
-    """Bring the dataset in ``out`` up to date with the jobs ``targets`` name.
+    """Bring the dataset in ``out`` (a directory or a bucket URL) up to date with the jobs
+    ``targets`` name.
 
     ``targets`` are job paths and patterns (:mod:`~prowtui.analysis.dataset.jobs`). Complete
     parts are kept (``options.overwrite`` drops the named jobs' parts first). Raises
-    ProwtuiError when no job matches or the directory holds another source's dataset;
-    failed jobs and chunks are in the result.
+    ProwtuiError when no job matches, the output cannot be written or holds another
+    source's dataset, or another export holds the lock (``break_lock`` removes a lock a
+    killed export left in a bucket first); failed jobs and chunks are in the result.
     """
     options = options or DatasetOptions()
     tables = check_tables(options.tables)
@@ -299,13 +291,15 @@ def export_dataset(
         raise UsageError("--chunk must be at least 1")
     engine = engine or InProcessEngine()
     started = time.monotonic()
-    root = Path(out).resolve()
-    if (root / "builds.parquet").exists():
-        raise UsageError(f"{root} holds a single-job export: write the dataset elsewhere")
-    root.mkdir(parents=True, exist_ok=True)
-    result = DatasetResult(root=root, manifest=Manifest.path(root), engine=engine.describe())
-    with dataset_lock(root):
-        manifest = Manifest.load(root)
+    store = open_store(out)
+    store.prepare()
+    root: Path | str = store.root if isinstance(store, LocalStore) else store.url
+    if store.exists("builds.parquet"):
+        raise UsageError(f"{store.url} holds a single-job export: write the dataset elsewhere")
+    manifest_at = f"{store.url}/{MANIFEST}" if store.remote else Manifest.path(Path(root))
+    result = DatasetResult(root=root, manifest=manifest_at, engine=engine.describe())
+    with store.lock(LOCK, break_lock=break_lock):
+        manifest = Manifest.load(store)
         if manifest is None:
             manifest = Manifest(source_doc(spec))
         else:
@@ -328,8 +322,9 @@ def export_dataset(
             if options.overwrite:
                 record.parts.clear()
             record.paths = sorted(set(record.paths) | set(job.paths))
-        manifest.save(root)  # before removing files: an unrecorded part is a stray
-        remove_strays(root, manifest, names)
+        manifest.save(store)  # before removing files: an unrecorded part is a stray
+        store.abort_uploads(TABLE_PREFIXES)  # what killed workers left unfinished
+        remove_strays(store, manifest, names)
         plans = plan_dataset(manifest, jobs, options)
         run_id = uuid.uuid4().hex[:12]
         tasks: list[ChunkTask] = []
@@ -339,8 +334,8 @@ def export_dataset(
             record = manifest.job(plan.job)
             for name in plan.dropped:
                 part = record.parts.pop(name)
-                for rel in part.files.values():
-                    _remove(root / rel)
+                for key in part.files.values():
+                    store.delete(key)
             tasks += [
                 ChunkTask(
                     root=str(root),
@@ -352,7 +347,7 @@ def export_dataset(
                 )
                 for chunk in plan.chunks
             ]
-        recorder = _Recorder(root, manifest, result, progress)
+        recorder = _Recorder(store, manifest, result, progress)
         recorder.dirty = True
         if progress is not None:
             progress.start(sum(len(t.chunk.fetch) for t in tasks), len(tasks))
@@ -361,6 +356,7 @@ def export_dataset(
         finally:
             recorder.save(force=True)
             # after an error or Ctrl-C: what workers wrote but the client never recorded
-            remove_strays(root, manifest, names)
+            store.abort_uploads(TABLE_PREFIXES)
+            remove_strays(store, manifest, names)
     result.seconds = time.monotonic() - started
     return result

@@ -53,6 +53,13 @@ def job_dir(root: Path, table: str, job: str) -> Path:
     return root / table / partition_dir(job)
 
 
+def part_key(table: str, job: str, part: str) -> str:
+    """``<table>/job=<job>/<part>.parquet``: a part file's key under the dataset root."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    return f"{table}/{partition_dir(job)}/{part}.parquet"
+
+
 def part_path(root: Path, table: str, job: str, part: str) -> Path:
     """``root/<table>/job=<job>/<part>.parquet``."""
     return job_dir(root, table, job) / f"{part}.parquet"

@@ -1,25 +1,26 @@
 """``DIR/_manifest.json``: the dataset's jobs, parts, row counts and source.
 
 The manifest is the commit record of the dataset. A part file is written by a worker under a
-temporary name and renamed when whole; the part *counts* once the client has recorded it
-here. Files of a part that the manifest does not list (left by a run that was killed before
-it saved the manifest) are removed by the next run, which then writes that chunk again. Only
-the client process writes the manifest, always whole (temporary file, fsync, rename).
+temporary name and renamed when whole (in a bucket: uploaded whole); the part *counts* once
+the client has recorded it here. Files of a part that the manifest does not list (left by a
+run that was killed before it saved the manifest) are removed by the next run, which then
+writes that chunk again. Only the client process writes the manifest, always whole
+(temporary file, fsync, rename; in a bucket one whole-object write).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prowtui.analysis.dataset.layout import MANIFEST
 from prowtui.errors import UsageError
+
+if TYPE_CHECKING:
+    from prowtui.analysis.store import Store
 
 FORMAT = "prowtui-dataset/1"
 
@@ -128,17 +129,18 @@ class Manifest:
         return root / MANIFEST
 
     @classmethod
-    def load(cls, root: Path) -> Manifest | None:
-        """The manifest in ``root``, None when there is none; UsageError when it is not one."""
-        path = cls.path(root)
+    def load(cls, store: Store) -> Manifest | None:
+        """The manifest in ``store``, None when there is none; UsageError when it is not one."""
+        where = f"{store.url}/{MANIFEST}"
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
+            data = store.read(MANIFEST)
+            if data is None:
+                return None
+            doc = json.loads(data.decode("utf-8"))
         except (OSError, ValueError) as exc:
-            raise UsageError(f"{path}: not a prowtui dataset manifest ({exc})") from None
+            raise UsageError(f"{where}: not a prowtui dataset manifest ({exc})") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise UsageError(f"{path}: not a {FORMAT} manifest")
+            raise UsageError(f"{where}: not a {FORMAT} manifest")
         try:
             jobs = {}
             for name, job in doc.get("jobs", {}).items():
@@ -148,7 +150,7 @@ class Manifest:
                 )
             source = {str(k): str(v) for k, v in doc.get("source", {}).items()}
         except (AttributeError, TypeError, ValueError) as exc:
-            raise UsageError(f"{path}: malformed manifest ({exc})") from None
+            raise UsageError(f"{where}: malformed manifest ({exc})") from None
         return cls(source, jobs, str(doc.get("created", "")), str(doc.get("updated", "")))
 
     def job(self, name: str) -> JobRecord:
@@ -174,20 +176,9 @@ class Manifest:
             "jobs": jobs,
         }
 
-    def save(self, root: Path) -> Path:
-        """Write the manifest atomically (temporary file, fsync, rename)."""
+    def save(self, store: Store) -> None:
+        """Write the manifest whole (a directory: temporary file, fsync, rename; a bucket:
+        one object write)."""
         self.updated = utc_now()
-        final = self.path(root)
         data = json.dumps(self.to_json(), indent=1, ensure_ascii=False).encode("utf-8")
-        fd, temp = tempfile.mkstemp(prefix=f".{MANIFEST}.", suffix=".tmp", dir=root)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, final)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-        return final
+        store.put(MANIFEST, data)

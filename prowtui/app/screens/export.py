@@ -14,8 +14,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
+from prowtui.analysis.store import parse_location
 from prowtui.app.services import Explorer
-from prowtui.errors import ProwtuiError
+from prowtui.errors import ProwtuiError, UsageError
 from prowtui.safetext import inert
 
 #: tables offered, in the exporter's order; build_logs copies every log, so it starts unticked
@@ -126,7 +127,19 @@ class ExportScreen(ModalScreen[None]):
         if not tables:
             self._status("tick at least one table", "red")
             return
-        self.run_export(Path(folder).expanduser(), limit, tables)
+        try:
+            location = parse_location(folder)
+        except UsageError as exc:
+            self._status(str(exc), "red")
+            return
+        if location.path is None:  # never a local directory named after a bucket URL
+            self._status(
+                "the explorer exports to a local folder; for a bucket run "
+                f"prowtui export JOBPATH -o {location.kind}://BUCKET/PREFIX",
+                "red",
+            )
+            return
+        self.run_export(location.path, limit, tables)
 
     def _progress(self, done: int, total: int, *_: object) -> None:
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
