@@ -161,6 +161,11 @@ async def _search(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 job``, ``2 jobs``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def percent(value: float | None) -> str:
     """0.425 -> '42.5%', None -> '-'."""
     return "-" if value is None else f"{value * 100:.1f}%"
@@ -214,7 +219,8 @@ def _summary(report: SearchReport) -> str:
 
     s = report.searched
     return (
-        f"{len(report.jobs)} jobs with a match; searched {s.builds} builds, {s.files} files, "
+        f"{plural(len(report.jobs), 'job')} with a match; searched {plural(s.builds, 'build')}, "
+        f"{plural(s.files, 'file')}, "
         f"{s.bytes / 1e6:.1f} MB (window {report.query.since_s // 3600}h to "
         f"{iso(report.query.now)})"
     )

@@ -288,7 +288,8 @@ class SearchScreen(Screen[None]):
 
     def _summary(self, report: SearchReport) -> Text:
         s = report.searched
-        text = Text(f"{len(report.jobs)} jobs with a match", style="bold")
+        count = len(report.jobs)
+        text = Text(f"{count} job{'' if count == 1 else 's'} with a match", style="bold")
         text.append(
             f"  ·  {s.builds} builds, {s.files} files, {s.bytes / 1e6:.1f} MB  ·  window "
             f"{report.query.since_s // 86400 or 1}d to {report.query.now:%Y-%m-%d %H:%M}",
