@@ -97,3 +97,8 @@ def test_snapshot_80x24_export_dialog(snap_compare) -> None:
 def test_snapshot_80x24_help(snap_compare) -> None:
     app = snapshot_app(NIGHTLY_JOB_DIR)
     assert snap_compare(app, terminal_size=SMALL, run_before=_pressing("question_mark"))
+
+
+def test_snapshot_80x24_tree_filter(snap_compare) -> None:
+    app = snapshot_app(NIGHTLY_JOB_DIR)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_pressing("f", *"*64*"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from prowtui.demo import BIG_JOB, BIG_JOB_DIR, NIGHTLY_JOB, RELEASE_JOB_DIRS, demo_root
 from tests.cli import PLAIN_WIDE, run_prowtui
+from tests.test_hostile_cli import run_tty
 
 HOSTILE = (
     "\x1b[31mred\x1b]52;c;aGVsbG8=\x07.txt",
@@ -80,11 +83,59 @@ def test_ls_json_of_a_build_orders_dirs_first(demo: Path) -> None:
 
 def test_ls_table_humanises_sizes(demo: Path) -> None:
     build = sorted(p.name for p in (demo / BIG_JOB_DIR).iterdir() if p.is_dir())[1]
-    result = prowtui("ls", "--source", "demo", f"{BIG_JOB_DIR}{build}/")
-    assert result.returncode == 0, result.stderr
-    out = result.stdout.decode()
+    out, err, code = run_tty("ls", "--source", "demo", f"{BIG_JOB_DIR}{build}/")
+    assert code == 0, err
     assert "artifacts/" in out and "build-log.txt" in out
     assert "KiB" in out and "Updated" in out
+
+
+def test_ls_table_on_a_terminal_cuts_long_names_in_the_middle(tmp_path: Path) -> None:
+    long_name = "periodic-" + "x" * 200 + "-e2e-aws-upgrade"
+    (tmp_path / "logs" / long_name).mkdir(parents=True)
+    (tmp_path / "logs" / "short.txt").write_text("hello")
+    out, err, code = run_tty("ls", "--source", str(tmp_path), "logs/")
+    assert code == 0, err
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    rows = [line for line in plain.splitlines() if line.startswith("│")]
+    assert len(rows) == 2  # one line a row: nothing wrapped
+    assert all(len(line) <= 200 for line in plain.splitlines())
+    assert "periodic-xxx" in rows[0] and "…" in rows[0] and "x-e2e-aws-upgrade/" in rows[0]
+    assert "short.txt" in rows[1] and "5 B" in rows[1]
+
+
+@pytest.fixture(scope="module")
+def big_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mirror whose logs/ holds 20,000 entries: 19,998 job folders and two files."""
+    root = tmp_path_factory.mktemp("big")
+    logs = root / "logs"
+    logs.mkdir()
+    for i in range(19_998):
+        (logs / f"periodic-ci-openshift-release-master-ci-4.{12 + i % 6}-e2e-{i:05d}").mkdir()
+    (logs / "README.md").write_bytes(b"x" * 1234)
+    os.utime(logs / "README.md", (1_700_000_000, 1_700_000_000))
+    (logs / "notes.txt").write_bytes(b"")
+    return root
+
+
+def test_ls_piped_prints_one_name_a_line_for_20000_entries(big_folder: Path) -> None:
+    result = prowtui("ls", "--source", str(big_folder), "logs/")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 20_000
+    assert lines[0] == "periodic-ci-openshift-release-master-ci-4.12-e2e-00000/"
+    assert lines[-2:] == ["README.md", "notes.txt"]
+    assert sum(line.endswith("/") for line in lines) == 19_998
+    assert sum("4.16" in line for line in lines) == 3_333  # what | grep 4.16 finds
+
+
+def test_ls_long_is_name_size_and_iso_time_tab_separated(big_folder: Path) -> None:
+    result = prowtui("ls", "--source", str(big_folder), "logs/", "-l")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.decode().splitlines()]
+    assert len(rows) == 20_000 and {len(row) for row in rows} == {3}
+    assert rows[0] == ["periodic-ci-openshift-release-master-ci-4.12-e2e-00000/", "", ""]
+    assert rows[-2] == ["README.md", "1234", "2023-11-14T22:13:20Z"]
+    assert rows[-1][:2] == ["notes.txt", "0"]
 
 
 def test_ls_of_an_object_lists_it_alone(demo: Path) -> None:
@@ -154,13 +205,16 @@ def test_local_directory_listing_and_cat(hostile_dir: Path) -> None:
 
 
 def test_hostile_names_are_printed_inert(hostile_dir: Path) -> None:
-    table = prowtui("ls", "--source", str(hostile_dir), "logs/")
-    assert table.returncode == 0, table.stderr
-    out = table.stdout.decode()
+    piped = prowtui("ls", "--source", str(hostile_dir), "logs/")
+    assert piped.returncode == 0, piped.stderr
+    out = piped.stdout.decode()
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
-    assert "\\e[31mred\\e]52;c;aGVsbG8=\\x07.txt" in out
-    assert "[bold red]markup[blink].txt" in out
-    assert "\\u202eevil\\u202c.txt" in out
+    assert out.splitlines()[0] == "job/"
+    assert sorted(out.splitlines()[1:]) == [
+        "[bold red]markup[blink].txt",
+        "\\e[31mred\\e]52;c;aGVsbG8=\\x07.txt",
+        "\\u202eevil\\u202c.txt",
+    ]
     as_json = prowtui("ls", "--source", str(hostile_dir), "logs/", "--json")
     assert b"\x1b" not in as_json.stdout
     names = {e["name"] for e in json.loads(as_json.stdout)}

@@ -1,4 +1,8 @@
-"""``ctrl+g``: jump to a bucket path or a pasted gcsweb, ``gs://`` or Spyglass URL."""
+"""``ctrl+g``: jump to a bucket path or a pasted gcsweb, ``gs://`` or Spyglass URL.
+
+The path completes as you type (``tab`` or ``→`` accepts) from the listing of the folder being
+typed, fetched once through the explorer's listing cache in a worker, so typing never waits.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from prowtui.app.services import Explorer
+from prowtui.app.services import Explorer, ListingCache
 from prowtui.errors import ProwtuiError
 from prowtui.safetext import inert
 
@@ -32,11 +37,53 @@ def path_from_input(explorer: Explorer, value: str) -> str:
     return (path or "").lstrip("/")
 
 
+def completion(value: str, names: list[str]) -> str | None:
+    """``value`` completed by the first name in ``names`` (one folder's listing) that starts
+    with its last path component, or None."""
+    partial = value.rpartition("/")[2]
+    prefix = value[: len(value) - len(partial)]
+    for name in names:
+        if name.startswith(partial) and name != partial:
+            return prefix + name
+    return None
+
+
+def folder_of(value: str) -> str | None:
+    """The bucket folder whose listing completes ``value`` ("" for the root); None for a URL."""
+    if "://" in value or value.startswith(("gs:", "http:", "https:")):
+        return None
+    head = value.rpartition("/")[0].strip("/")
+    return head + "/" if head else ""
+
+
+class ListingSuggester(Suggester):
+    """Suggests the rest of a path's last component from its folder's cached listing."""
+
+    def __init__(self, listings: ListingCache) -> None:
+        # the listing cache is the cache; bucket names are case-sensitive
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.listings = listings
+
+    async def get_suggestion(self, value: str) -> str | None:
+        """The completed path, or None (a URL, a folder that cannot be listed, no match)."""
+        folder = folder_of(value)
+        if folder is None:
+            return None
+        try:
+            entries = await self.listings.get(folder)
+        except ProwtuiError:
+            return None
+        return completion(value, [entry.name for entry in entries])
+
+
 class GotoScreen(ModalScreen[str | None]):
     """An input for a path or URL; dismisses with the bucket path."""
 
     CSS_PATH = "goto.tcss"
-    BINDINGS = [Binding("escape,q", "cancel", "Cancel", id="goto.cancel")]
+    BINDINGS = [
+        Binding("escape,q", "cancel", "Cancel", id="goto.cancel"),
+        Binding("tab", "complete", "Complete", show=False, id="goto.complete"),
+    ]
 
     def __init__(self, explorer: Explorer, current: str = "") -> None:
         super().__init__()
@@ -49,9 +96,13 @@ class GotoScreen(ModalScreen[str | None]):
             yield Input(
                 value=self.current,
                 placeholder="logs/JOB/BUILD/  or  https://…/gcs/BUCKET/…  or  gs://BUCKET/…",
+                suggester=ListingSuggester(self.explorer.listings),
                 id="goto-input",
             )
-            yield Static(Text("enter: go  ·  esc: cancel", style="dim"), id="goto-error")
+            yield Static(
+                Text("tab, →: complete  ·  enter: go  ·  esc: cancel", style="dim"),
+                id="goto-error",
+            )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -61,6 +112,12 @@ class GotoScreen(ModalScreen[str | None]):
             self.query_one("#goto-error", Static).update(Text(inert(str(exc)), style="red"))
             return
         self.dismiss(path)
+
+    def action_complete(self) -> None:
+        """Accept the suggested completion (as ``→`` at the end of the text does)."""
+        field = self.query_one("#goto-input", Input)
+        field.cursor_position = len(field.value)
+        field.action_cursor_right()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Tree
@@ -21,6 +21,7 @@ from prowtui.app.widgets.cells import HEADER_CHROME, ellipsize_start
 from prowtui.app.widgets.footer import AppFooter
 from prowtui.app.widgets.log_view import LogView
 from prowtui.app.widgets.preview import PreviewPane
+from prowtui.app.widgets.tree_filter import TreeFilter
 from prowtui.safetext import inert
 
 #: how long the cursor must rest on a node before its preview loads
@@ -62,12 +63,14 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main-body"):
-            yield BucketTree(
-                self.explorer.listings,
-                self.explorer.results,
-                self.explorer.root_label(),
-                id="tree",
-            )
+            with Vertical(id="tree-pane"):
+                yield BucketTree(
+                    self.explorer.listings,
+                    self.explorer.results,
+                    self.explorer.root_label(),
+                    id="tree",
+                )
+                yield TreeFilter(id="tree-filter")
             yield PreviewPane(self.explorer, id="preview")
         yield AppFooter()
 
@@ -75,6 +78,11 @@ class MainScreen(Screen[None]):
     def tree(self) -> BucketTree:
         """The bucket tree."""
         return self.query_one(BucketTree)
+
+    @property
+    def tree_filter(self) -> TreeFilter:
+        """The filter line under the tree."""
+        return self.query_one(TreeFilter)
 
     @property
     def preview(self) -> PreviewPane:
@@ -183,9 +191,26 @@ class MainScreen(Screen[None]):
             markup=False,
         )
 
+    def open_filter(self, folder: TreeNode[NodeData]) -> None:
+        """Open the filter line for ``folder`` (``f`` in the tree)."""
+        self.tree_filter.open(self.tree, folder)
+
+    @on(BucketTree.Filtered)
+    def _on_filtered(self, event: BucketTree.Filtered) -> None:
+        if self.tree_filter.folder is event.folder:
+            self.tree_filter.show_count()
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Give the preview more room while it has the focus."""
-        self.set_class(event.widget is not self.tree, "-preview-focus")
+        in_pane = event.widget is self.tree or self.tree_filter in event.widget.ancestors
+        self.set_class(not in_pane, "-preview-focus")
+        # focus gone elsewhere (a click, tab): the filter line goes, its filter stays; asked of
+        # the focus now, not of the event, which may be older than the line
+        focused = self.focused
+        if self.tree_filter.display and (
+            focused is None or self.tree_filter not in focused.ancestors
+        ):
+            self.tree_filter.put_away()
 
     @on(LogView.Dismissed)
     def _on_log_dismissed(self) -> None:
