@@ -1,9 +1,9 @@
 """The ``prowtui`` command line: the explorer by default, headless sub-commands for scripts.
 
 ``prowtui [--source SRC] [PATH_OR_URL]`` opens the explorer; ``prowtui ls|cat|stats|export|
-triage|jobs|cache|config ...`` run without a UI, ``prowtui serve`` serves the explorer to a
-browser. Exit codes: 0 success, 1 a one-line error (not found, refused, unreachable, bad data),
-2 bad usage, 130 interrupted.
+triage|jobs|search|cache|config ...`` run without a UI, ``prowtui serve`` serves the explorer to
+a browser. Exit codes: 0 success, 1 a one-line error (not found, refused, unreachable, bad
+data), 2 bad usage, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ COMMANDS = {
     "export": "export",
     "triage": "triage",
     "jobs": "jobs",
+    "search": "search",
     "cache": "cache",
     "config": "config",
     "serve": "serve",

@@ -2,7 +2,7 @@
 
 Usage: ``python scripts/screenshots.py [OUT_DIR [NAME...]]`` (default ``screenshots/``, every
 shot). Writes SVGs of the main view, a log with a search hit, an events table, the stats panel,
-the export dialog, the Triage screen and the Jobs screen at 120x36, headless
+the export dialog, the Triage, Jobs and Search screens at 120x36, headless
 (``App.run_test``), and converts each to PNG with ``rsvg-convert`` or ``cairosvg`` when one is
 available (install ``fonts-firacode`` for a faithful result). ``browser.png`` is Chromium's
 screenshot of ``prowtui serve --source demo`` (Playwright and Debian's ``chromium``, or
@@ -120,6 +120,27 @@ async def jobs_screen(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def search_screen(pilot: Pilot) -> None:
+    """``/`` on ``logs/``: a week of the demo's builds searched for a line its jobs share."""
+    from textual.widgets import Input
+
+    from prowtui.app.screens.search import SearchScreen
+
+    await settle(pilot)
+    await pilot.press("slash")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SearchScreen)
+    screen.query_one(Input).value = "context deadline exceeded"
+    await pilot.press("ctrl+w", "enter")
+    for _ in range(200):
+        await settle(pilot)
+        if screen.status != "running":
+            break
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
     ("main", BUILD, main_view),
     ("log-search", BUILD + "build-log.txt", log_search),
@@ -128,6 +149,7 @@ SHOTS: list[tuple[str, str, Callable[[Pilot], Awaitable[None]]]] = [
     ("export", NIGHTLY_JOB_DIR, export_dialog),
     ("triage", BIG_JOB_DIR, triage_screen),
     ("jobs", "logs/", jobs_screen),
+    ("search", "logs/", search_screen),
 ]
 
 

@@ -160,6 +160,11 @@ class ProwtuiApp(App[None]):
             lambda: self._main_action("jobs"),
         )
         yield SystemCommand(
+            "Search builds",
+            "Where else does a line appear? Every build of the jobs under the cursor",
+            lambda: self._main_action("search_builds"),
+        )
+        yield SystemCommand(
             "Reload node", "List the directory under the cursor again", self._reload
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from prowtui.errors import ParseError
@@ -39,6 +39,9 @@ class TestCaseRow:
     time_s: float | None
     status: Status
     message: str | None
+    #: the ``<failure>``/``<error>`` element's own text, else its ``message`` attribute
+    #: (None when passed or skipped): what ``prowtui search`` matches, line by line
+    failure_text: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -169,9 +172,12 @@ def _case(elem: ET.Element, suite: str) -> TestCaseRow:
         if tag in children:
             status, detail = candidate, children[tag]  # type: ignore[assignment]
             break
-    message = None
+    message = failure_text = None
     if detail is not None:
         message = _message(detail, children.get("system-out"), children.get("system-err"))
+        if status in ("failed", "error"):
+            body = "".join(detail.itertext()).strip("\n")
+            failure_text = body if body.strip() else (detail.get("message") or "").strip() or None
     return TestCaseRow(
         suite=suite,
         classname=elem.get("classname") or None,
@@ -179,6 +185,7 @@ def _case(elem: ET.Element, suite: str) -> TestCaseRow:
         time_s=parse_time(elem.get("time")),
         status=status,
         message=message,
+        failure_text=failure_text,
     )
 
 

@@ -17,7 +17,7 @@ import mimetypes
 import os
 import stat as stat_mod
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,6 +130,50 @@ class LocalSource:
         with path.open("rb") as handle:
             head = handle.read(len(GZIP_MAGIC))
         return path, info, looks_gzip_encoded(path.name, head)
+
+    def files_below(
+        self, prefix: str, wanted: Callable[[str], bool]
+    ) -> list[tuple[Entry, Path | None]]:
+        """Every regular file below ``prefix`` whose key ``wanted`` accepts, with the file on
+        disk holding exactly its bytes (None when it is stored gzip-encoded), for tools that
+        read files themselves (``prowtui search`` hands them to rg). Synchronous (run it in a
+        thread): one ``scandir`` per directory. Contained like every other access: symlinks
+        that leave the root are skipped, linked directories are not followed."""
+        prefix = normalize_dir(prefix)
+        top = self._resolve(prefix, directory=True)
+        if not top.is_dir():
+            raise NotFound(f"{prefix or '/'}: no such directory", prefix)
+        found: list[tuple[Entry, Path | None]] = []
+        pending: list[tuple[str, str]] = [(str(top), prefix)]
+        while pending:
+            directory, key = pending.pop()
+            try:
+                with os.scandir(directory) as it:
+                    children = list(it)
+            except OSError as exc:
+                raise SourceError(f"{key or '/'}: cannot list ({exc.strerror})", key) from exc
+            for child in children:
+                link = child.is_symlink()
+                if link and not self._inside_root(child.path):
+                    continue
+                if child.is_dir(follow_symlinks=False):
+                    pending.append((child.path, f"{key}{child.name}/"))
+                    continue
+                name = key + child.name
+                if not wanted(name):
+                    continue
+                try:
+                    info = child.stat()
+                    if not stat_mod.S_ISREG(info.st_mode):
+                        continue
+                    with open(child.path, "rb") as handle:
+                        head = handle.read(len(GZIP_MAGIC))
+                except OSError:
+                    continue  # a dangling symlink or a file removed meanwhile
+                entry = Entry(child.name, name, False, info.st_size, mtime_utc(info.st_mtime))
+                plain = None if looks_gzip_encoded(child.name, head) else Path(child.path)
+                found.append((entry, plain))
+        return found
 
     async def stat(self, path: str) -> ObjectInfo:
         """Size (stored), modification time, a guessed content type and the encoding."""

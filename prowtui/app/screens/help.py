@@ -34,6 +34,7 @@ BUILTIN_KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     ("triage builds list", [("enter", "open the log at the line / junit")]),
+    ("search screen", [("enter", "search; expand a job; open a line")]),
     ("jobs screen", [("any letter", "start the filter with it")]),
     ("everywhere", [("tab shift+tab", "move the focus between tree and preview")]),
 ]
@@ -60,6 +61,7 @@ def binding_groups(
     from prowtui.app.screens.goto import GotoScreen
     from prowtui.app.screens.jobs import JobsScreen
     from prowtui.app.screens.main import MainScreen
+    from prowtui.app.screens.search import SearchScreen
     from prowtui.app.screens.stats import StatsScreen
     from prowtui.app.screens.triage import TriageScreen
     from prowtui.app.screens.triage_builds import TriageBuildsScreen
@@ -90,6 +92,7 @@ def binding_groups(
         ("triage screen", list(TriageScreen.BINDINGS)),
         ("triage history strip", list(HistoryStrip.BINDINGS)),
         ("triage builds list", list(TriageBuildsScreen.BINDINGS)),
+        ("search screen", list(SearchScreen.BINDINGS)),
         ("export dialog", list(ExportScreen.BINDINGS)),
         ("go-to dialog", list(GotoScreen.BINDINGS)),
         ("copy menu", list(CopyMenu.BINDINGS)),

@@ -273,6 +273,16 @@ class MainScreen(Screen[None]):
             path = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
         self.app.push_screen(JobsScreen(self.explorer, path))
 
+    def action_search_builds(self) -> None:
+        """Open the Search screen for the jobs under the cursor (its job, or the folder's)."""
+        from prowtui.app.screens.search import SearchScreen
+
+        data = self.current_data()
+        folder = ""
+        if data is not None:
+            folder = data.path if data.is_dir else data.path.rsplit("/", 1)[0] + "/"
+        self.app.push_screen(SearchScreen(self.explorer, folder, self.job_path()))
+
     def open_target(self, target: OpenTarget) -> None:
         """Reveal and preview what a Triage drill-down picked (a log at a line, a junit file)."""
         from prowtui.app.screens.triage_open import open_target

@@ -129,6 +129,8 @@ class BucketTree(Tree[NodeData]):
     BINDINGS = [
         Binding("r", "reload", "Reload", id="tree.reload"),
         Binding("f", "filter", "Filter", id="tree.filter"),
+        # the tree's own: a log preview keeps ``/`` for searching inside the log
+        Binding("slash", "screen.search_builds", "Search builds", show=False, id="tree.search"),
         Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
         Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
         Binding("l", "expand_node", "Open", show=False, id="tree.open"),
