@@ -21,12 +21,14 @@ import asyncio
 import bisect
 import contextlib
 import fnmatch
+import heapq
+import itertools
 import os
 import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -75,6 +77,54 @@ RG_AT_ONCE = 1
 #: with fewer files than this ready, rg waits this long for more (each rg run costs a few ms)
 LINGER_FILES = 32
 LINGER_SECONDS = 0.03
+
+
+class Slots:
+    """The search's request slots: ``async with slots`` (listings, metadata) waits in turn;
+    ``async with slots.first()`` (a file of a build already listed) goes ahead of every
+    waiting listing, so files are fetched, spooled and searched all along instead of in a
+    last phase whose local work (spooling, rg, the cache) then runs alone at the tail."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 1) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), waiter))
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted as it was cancelled: hand the slot on
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+    @contextlib.asynccontextmanager
+    async def first(self) -> AsyncIterator[None]:
+        """A slot ahead of every waiting listing."""
+        await self.acquire(0)
+        try:
+            yield
+        finally:
+            self.release()
 
 
 @dataclass(frozen=True)
@@ -202,8 +252,17 @@ async def search_jobs(
         raise UsageError(f"--type {options.type!r}: expected one of {', '.join(TYPES)}")
     include = _compile_name_filter("--include", options.include)
     exclude = _compile_name_filter("--exclude", options.exclude)
-    await check_pattern(options.pattern)
-    jobs, unmatched = await resolve_job_patterns(source, list(patterns))
+    # rg checks the pattern while the jobs are resolved; an invalid pattern is told first
+    checking = asyncio.ensure_future(check_pattern(options.pattern))
+    try:
+        jobs, unmatched = await resolve_job_patterns(source, list(patterns))
+    except Exception:
+        await checking
+        raise
+    except BaseException:
+        checking.cancel()
+        raise
+    await checking
     if not jobs:
         raise UsageError(f"no job matched {' '.join(patterns)}")
     names = {job: parse_job_path(job).name or job for job in jobs}
@@ -224,7 +283,7 @@ async def search_jobs(
     )
     report = SearchReport(query, [], Searched(), unmatched)
     progress = JobProgress(jobs_total=len(jobs))
-    limiter = asyncio.Semaphore(max(1, options.concurrency))
+    limiter = Slots(max(1, options.concurrency))
     spool = _Spool(source)
     queue: asyncio.Queue[_Ready | None] = asyncio.Queue()
     consumer = asyncio.ensure_future(_consume(queue, options.pattern, spool, report))
@@ -268,7 +327,7 @@ async def _search_job(
     job: str,
     windows: CurrentWindow,
     options: SearchOptions,
-    limiter: asyncio.Semaphore,
+    limiter: Slots,
     spool: _Spool,
     queue: asyncio.Queue[_Ready | None],
     report: SearchReport,
@@ -281,7 +340,7 @@ async def _search_job(
 
     async def fetch_one(task: _FileTask) -> None:
         try:
-            async with limiter:
+            async with limiter.first():
                 ready = await (
                     _junit_ready(source, task, spool)
                     if task.kind == "junit"
@@ -310,12 +369,14 @@ async def _search_job(
 
     early: list[asyncio.Future[None]] = []
     try:
-        if callable(getattr(source, "files_below", None)) and not options.failed_only:
-            # a local mirror: builds surely in the window (by their ID's time, far from an
-            # edge) are walked and searched while the metadata is read; nothing remote is
+        if not options.failed_only:
+            # builds surely in the window (by their ID's time, far from an edge) are walked
+            # and searched while the metadata is read: the same requests, in one pipeline
+            # (listings, metadata and files share the request slots; no per-job barrier)
             if builds is None:
                 try:
-                    builds = await list_job_builds(source, job)
+                    async with limiter:
+                        builds = await list_job_builds(source, job)
                 except ProwtuiError as exc:
                     report.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
                     return None
@@ -362,7 +423,7 @@ async def _build_files(
     build_id: str,
     build_dir: str,
     kind: str,
-    limiter: asyncio.Semaphore,
+    limiter: Slots,
     report: SearchReport,
 ) -> list[_FileTask]:
     """The files of one build to search, in path order (a failed listing is a problem). A
