@@ -157,11 +157,12 @@ async def check_pattern(pattern: Pattern) -> None:
     proc = await asyncio.create_subprocess_exec(
         *rg_args(pattern),
         "-",
-        stdin=asyncio.subprocess.PIPE,
+        # no input at all (an stdin pipe raced rg's exit on a bad pattern: "handler is closed")
+        stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, err = await proc.communicate(b"")
+    _, err = await proc.communicate()
     if proc.returncode not in (0, 1):
         problem = clean_rg_error(err.decode(errors="replace"))
         raise UsageError(f"invalid pattern {pattern.regex!r}: {problem}")
