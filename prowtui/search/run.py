@@ -70,6 +70,8 @@ TYPES = ("all", "build-log", "junit")
 JOBS_AT_ONCE = 16
 #: listings of one build's walk in flight at once (a walk holds one of the request slots)
 WALK_AT_ONCE = 4
+#: a local mirror's builds walked by one thread (one call instead of one per build)
+LOCAL_WALK_BUILDS = 8
 #: files handed to one rg at most (it reads them with every core)
 BATCH_FILES = 512
 #: rg processes at once (each reads its batch with every core; two measured no faster)
@@ -358,6 +360,33 @@ async def _search_job(
         # each build's files are fetched as soon as it is listed: requests keep flowing
         walked.add(build_id)
         tasks = await _build_files(source, build_id, build_dir, options.type, limiter, report)
+        await take(tasks)
+
+    async def walk_local(refs: list[BuildRef]) -> None:
+        # a local mirror's builds, several per thread and outside the request slots (a walk
+        # is no request): rg has most files at once instead of a dribble of small batches
+        walked.update(ref.build_id for ref in refs)
+        files_below = getattr(source, "files_below")  # noqa: B009
+
+        def walk_all() -> list[tuple[BuildRef, list[_FileTask] | ProwtuiError]]:
+            out: list[tuple[BuildRef, list[_FileTask] | ProwtuiError]] = []
+            for ref in refs:
+                try:
+                    prefix = normalize_dir(ref.path)
+                    found = files_below(prefix, _wanted(prefix, options.type))
+                    out.append((ref, _tasks(ref.build_id, prefix, found)))
+                except ProwtuiError as exc:
+                    out.append((ref, exc))
+            return out
+
+        for ref, tasks in await asyncio.to_thread(walk_all):
+            if isinstance(tasks, ProwtuiError):
+                prefix = normalize_dir(ref.path)
+                report.problems.append(f"{prefix}: cannot list the build: {_one_line(tasks)}")
+            else:
+                await take(tasks)
+
+    async def take(tasks: list[_FileTask]) -> None:
         report.searched.files += len(tasks)
         for task in tasks:
             if task.kind == "log" and task.local is not None:
@@ -380,11 +409,30 @@ async def _search_job(
                 except ProwtuiError as exc:
                     report.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
                     return None
+            surely = []
             for ref in builds:
                 id_time = snowflake_time(ref.build_id)
                 if id_time is not None and _surely_current(windows, id_time):
-                    early.append(asyncio.ensure_future(build_one(ref.build_id, ref.path)))
-        listed = await window_builds(source, job, windows, limiter=limiter, builds=builds)
+                    surely.append(ref)
+            if callable(getattr(source, "files_below", None)):
+                for start in range(0, len(surely), LOCAL_WALK_BUILDS):
+                    chunk = surely[start : start + LOCAL_WALK_BUILDS]
+                    early.append(asyncio.ensure_future(walk_local(chunk)))
+            else:
+                early.extend(asyncio.ensure_future(build_one(r.build_id, r.path)) for r in surely)
+        meta_source: Source = source
+        read_many = getattr(source, "read_many", None)
+        if callable(read_many) and builds is not None:
+            # a local mirror: the metadata of the job's builds read in one thread call
+            keys = [
+                ref.path + name
+                for ref in builds
+                if (t := snowflake_time(ref.build_id)) is None or windows.may_hold(t)
+                for name in ("finished.json", "started.json")
+            ]
+            read = await asyncio.to_thread(read_many, keys)
+            meta_source = _ReadAhead(source, read)  # type: ignore[assignment]
+        listed = await window_builds(meta_source, job, windows, limiter=limiter, builds=builds)
         report.problems.extend(listed.problems)
         current = [b for b in listed.builds if b.window == "current"]
         searched = [b for b in current if b.failed] if options.failed_only else current
@@ -429,12 +477,7 @@ async def _build_files(
     """The files of one build to search, in path order (a failed listing is a problem). A
     local mirror is walked in one thread per build and names its plain files on disk."""
     prefix = normalize_dir(build_dir)
-
-    def wanted(path: str) -> bool:
-        if kind in ("all", "build-log") and is_build_log(prefix, path):
-            return True
-        return kind in ("all", "junit") and is_junit(prefix, path)
-
+    wanted = _wanted(prefix, kind)
     found: list[tuple[Entry, Path | None]]
     try:
         async with limiter:
@@ -447,12 +490,47 @@ async def _build_files(
     except ProwtuiError as exc:
         report.problems.append(f"{prefix}: cannot list the build: {_one_line(exc)}")
         return []
+    return _tasks(build_id, prefix, found)
+
+
+def _wanted(prefix: str, kind: str) -> Callable[[str], bool]:
+    """Which paths below the build directory ``prefix`` are searched for ``--type kind``."""
+
+    def wanted(path: str) -> bool:
+        if kind in ("all", "build-log") and is_build_log(prefix, path):
+            return True
+        return kind in ("all", "junit") and is_junit(prefix, path)
+
+    return wanted
+
+
+def _tasks(build_id: str, prefix: str, found: list[tuple[Entry, Path | None]]) -> list[_FileTask]:
+    """A build's files to search, in path order."""
     tasks: list[_FileTask] = []
     for entry, plain in sorted(found, key=lambda item: item[0].path):
         log = is_build_log(prefix, entry.path)
         kind_ = "log" if log else "junit"
         tasks.append(_FileTask(build_id, prefix, entry.path, kind_, entry.size, plain))
     return tasks
+
+
+class _ReadAhead:
+    """``source`` whose whole-object reads of some paths are answered from bytes read ahead
+    (each once); every other call goes to ``source``."""
+
+    def __init__(self, source: Source, data: dict[str, bytes]) -> None:
+        self._source = source
+        self._data = data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._source, name)
+
+    async def read(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
+        if start is None and end is None:
+            data = self._data.pop(path, None)
+            if data is not None:
+                return data
+        return await self._source.read(path, start, end)
 
 
 def _row(path: str, hit: Hit, test: str | None = None) -> MatchRow:
