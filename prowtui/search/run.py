@@ -8,10 +8,11 @@ other build read). Files, from a recursive listing of each searched build
 step's under ``artifacts/``) and the failure messages of every ``junit*.xml`` under
 ``artifacts/``.
 
-Files that are plain files on this machine (a local mirror, the demo) are given to one ``rg``
-per job, which reads them with every core; everything else is streamed into an ``rg`` reading
-stdin, at most ``concurrency`` at once, through the source (and so the cache, which keeps the
-files of finished builds). Junit failure messages go through the same engine; their line
+Files that are plain files on this machine (a local mirror, the demo) are named to ``rg``,
+one process per batch, which reads them with every core; everything else is downloaded
+through the source (and so the cache, which keeps the files of finished builds) to a file rg
+reads the same way. Listings, metadata and downloads share ``concurrency`` request slots as
+one pipeline (:class:`Slots`). Junit failure messages go through the same engine; their line
 numbers count within each message.
 """
 
