@@ -1,20 +1,23 @@
 """Search benchmark (run by hand, not in CI): ``prowtui search`` beside ripgrep itself.
 
-    python bench/search.py [--gb 2.5] [--latency 0.05] [--concurrency 32] [--skip-remote]
+    python bench/search.py [--gb 2.5] [--latency 0.05] [--concurrency 32] [--runs 5]
+                           [--skip-local] [--skip-remote]
 
 (a) Local: generates a bucket-shaped tree of build logs in a temporary directory (``--gb`` of
     ``build-log.txt`` files: each build's own and two steps' under ``artifacts/``, one log of
     100 MB among them), reads it once so the page cache is warm, then times fresh processes,
     default config: ``prowtui search --source DIR --type build-log`` of a literal (``-F``) and
     of a regular expression, against ``rg`` (the same binary, the same pattern and flags,
-    over the same files, named on its command line) in the same run. Prints wall seconds,
-    GB/s, the ratio (target: at most 2x) and prowtui's peak RSS (the whole process tree,
+    over the same files, named on its command line) in the same run, the two alternating,
+    ``--runs`` times each. Prints the median wall seconds, GB/s, the ratio of the medians
+    (target: at most 2x), the ranges, and prowtui's peak RSS (the whole process tree,
     sampled; target: under 300 MB). The tree is removed at the end.
 (b) Remote: a smaller tree served by the tests' gcsweb-format server (a child process) at
     ``--latency`` s per request; ``prowtui search --concurrency 32`` with a fresh cache
-    (cold), then again with that cache (warm). Prints requests (the server's count), wall
-    seconds and the latency bound (requests / concurrency x latency, plus the listings'
-    depth x latency) plus start-up (``prowtui search --help``); target: within 1.5x.
+    (cold), then again with that cache (warm), ``--runs`` times. Prints requests (the
+    server's count), wall seconds and the latency bound (requests / concurrency x latency,
+    plus the listings' depth x latency) plus start-up (``prowtui search --help``, median of
+    3); target: within 1.5x. Then the median and range of the ratios.
 
 The load average is printed at the start and the end: run it when the machine is quiet.
 """
@@ -221,9 +224,20 @@ def prowtui(*args: str) -> list[str]:
     return [sys.executable, "-m", "prowtui", *args]
 
 
-def best_of(runs: int, command: list[str], env: dict[str, str] | None = None):
-    results = [timed(command, env) for _ in range(runs)]
-    return min(results, key=lambda r: r[0])
+def medians(runs: int, commands: list[tuple[list[str], dict[str, str] | None]]) -> list[tuple]:
+    """Each command ``runs`` times, interleaved (rg, prowtui, rg, ...: the same conditions for
+    both on a shared machine); per command the run of median wall time, its range and the
+    highest RSS."""
+    results: list[list[tuple[float, float, bytes]]] = [[] for _ in commands]
+    for _ in range(runs):
+        for i, (command, env) in enumerate(commands):
+            results[i].append(timed(command, env))
+    out = []
+    for runs_ in results:
+        ordered = sorted(runs_, key=lambda r: r[0])
+        seconds, _, stdout = ordered[len(ordered) // 2]
+        out.append((seconds, max(r[1] for r in runs_), stdout, ordered[0][0], ordered[-1][0]))
+    return out
 
 
 def local(work: Path, gb: float, runs: int) -> None:
@@ -241,12 +255,15 @@ def local(work: Path, gb: float, runs: int) -> None:
         f"{'ratio':>6} {'RSS MB':>7}  matches"
     )
     for label, pattern, flags in (("literal", LITERAL, ["-F"]), ("regex", REGEX, [])):
-        rg_s, _, rg_out = best_of(
-            runs, [rg, "--no-config", "-c", *flags, "-e", pattern, "--", *names]
+        args = ["search", "--source", str(root), "--now", NOW.isoformat(), "--type", "build-log"]
+        (rg_s, _, rg_out, rg_lo, rg_hi), (pro_s, rss, out, pro_lo, pro_hi) = medians(
+            runs,
+            [
+                ([rg, "--no-config", "-c", *flags, "-e", pattern, "--", *names], None),
+                (prowtui(*args, *flags, "--json", pattern, "logs/*"), env),
+            ],
         )
         rg_matches = sum(int(line.rsplit(b":", 1)[1]) for line in rg_out.splitlines())
-        args = ["search", "--source", str(root), "--now", NOW.isoformat(), "--type", "build-log"]
-        pro_s, rss, out = best_of(runs, prowtui(*args, *flags, "--json", pattern, "logs/*"), env)
         doc = json.loads(out)
         found = sum(len(b["matches"]) for j in doc["jobs"] for b in j["builds"])
         print(
@@ -254,10 +271,32 @@ def local(work: Path, gb: float, runs: int) -> None:
             f"{size / 1e9 / pro_s:6.2f} {pro_s / rg_s:6.2f} {rss:7.0f}  rg {rg_matches}, "
             f"prowtui {found} (searched {doc['searched']['files']} files)"
         )
+        print(
+            f"    {'':8} ranges over {runs} runs: rg {rg_lo:.2f}-{rg_hi:.2f} s, "
+            f"prowtui {pro_lo:.2f}-{pro_hi:.2f} s"
+        )
     print("    targets: ratio <= 2, RSS < 300 MB")
 
 
-def remote(work: Path, latency: float, concurrency: int) -> None:
+def remote_args(url: str, concurrency: int) -> list[str]:
+    return prowtui(
+        "search",
+        "--source",
+        f"{url}/gcs/{BUCKET}/",
+        "--now",
+        NOW.isoformat(),
+        "--type",
+        "build-log",
+        "-j",
+        str(concurrency),
+        "--json",
+        "-F",
+        LITERAL,
+        "logs/*",
+    )
+
+
+def remote(work: Path, latency: float, concurrency: int, runs: int) -> None:
     root = work / "remote"
     files, size = make_tree(root, 120 << 20, jobs=8, builds=20, big=False)
     builds = 8 * 20
@@ -267,34 +306,31 @@ def remote(work: Path, latency: float, concurrency: int) -> None:
     )
     server = ServerProcess(root, latency)
     try:
-        startup, _, _ = best_of(3, prowtui("search", "--help"), env_for(work, work / "c0"))
-        cache = work / "cache-remote"
-        env = env_for(work, cache)
-        source = f"{server.url}/gcs/{BUCKET}/"
-        args = prowtui(
-            "search",
-            "--source",
-            source,
-            "--now",
-            NOW.isoformat(),
-            "--type",
-            "build-log",
-            "-j",
-            str(concurrency),
-            "--json",
-            "-F",
-            LITERAL,
-            "logs/*",
-        )
+        help_env = env_for(work, work / "c0")
+        startup = medians(3, [(prowtui("search", "--help"), help_env)])[0][0]
         # the listings' depth: bucket logs/, the job, the build, artifacts/, e2e/, the step
         depth = 6
         print(f"    {'run':6} {'requests':>8} {'wall s':>7} {'bound s':>8} {'ratio':>6}")
-        for label in ("cold", "warm"):
-            server.ask("reset")
-            seconds, _, _ = timed(args, env)
-            requests = int(server.ask("count"))  # type: ignore[arg-type]
-            bound = requests / concurrency * latency + depth * latency + startup
-            print(f"    {label:6} {requests:8} {seconds:7.2f} {bound:8.2f} {seconds / bound:6.2f}")
+        rows: dict[str, list[tuple[int, float, float]]] = {"cold": [], "warm": []}
+        for attempt in range(runs):
+            cache = work / f"cache-remote-{attempt}"  # empty: a cold run, then a warm one
+            env = env_for(work, cache)
+            for label in ("cold", "warm"):
+                server.ask("reset")
+                seconds, _, _ = timed(remote_args(server.url, concurrency), env)
+                requests = int(server.ask("count"))  # type: ignore[arg-type]
+                bound = requests / concurrency * latency + depth * latency + startup
+                rows[label].append((requests, seconds, bound))
+                print(
+                    f"    {label:6} {requests:8} {seconds:7.2f} {bound:8.2f} {seconds / bound:6.2f}"
+                )
+        for label, found in rows.items():
+            ratios = sorted(seconds / bound for _, seconds, bound in found)
+            walls = sorted(seconds for _, seconds, _ in found)
+            print(
+                f"    {label}: median of {runs}: {walls[len(walls) // 2]:.2f} s, ratio "
+                f"{ratios[len(ratios) // 2]:.2f} (range {ratios[0]:.2f}-{ratios[-1]:.2f})"
+            )
         print(f"    start-up {startup:.2f} s; target: ratio <= 1.5")
     finally:
         server.stop()
@@ -305,7 +341,9 @@ def main() -> None:
     parser.add_argument("--gb", type=float, default=2.5)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--runs", type=int, default=2, help="local runs each (the best kept)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="runs of each measurement (the median kept)"
+    )
     parser.add_argument("--skip-local", action="store_true")
     parser.add_argument("--skip-remote", action="store_true")
     args = parser.parse_args()
@@ -316,7 +354,7 @@ def main() -> None:
         if not args.skip_local:
             local(work, args.gb, args.runs)
         if not args.skip_remote:
-            remote(work, args.latency, args.concurrency)
+            remote(work, args.latency, args.concurrency, args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(load())

@@ -185,3 +185,28 @@ async def test_walk_lists_every_file(source: LocalSource) -> None:
     with pytest.raises(NotFound):
         async for _ in walk(source, "nope/"):
             pass
+
+
+def test_read_many_reads_what_read_would_and_leaves_out_the_rest(
+    tmp_path: Path, tree: Path, source: LocalSource
+) -> None:
+    """Whole objects in one call (decompressed like ``read``); missing objects, directories,
+    bad keys and symlinks leaving the root are left out."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"secret")
+    (tree / "leak.txt").symlink_to(outside / "secret.txt")
+    keys = [
+        "logs/job/1/started.json",
+        "logs/job/1/build-log.txt",
+        "logs/job/1/missing.json",
+        "logs/job/1",
+        "../outside/secret.txt",
+        "leak.txt",
+        "top.txt",
+    ]
+    assert source.read_many(keys) == {
+        "logs/job/1/started.json": b'{"timestamp": 1}',
+        "logs/job/1/build-log.txt": LOG,
+        "top.txt": b"0123456789",
+    }

@@ -133,3 +133,44 @@ def test_impact_arithmetic_and_order():
     assert passed is not None and passed.match_pct_of_failures is None and passed.impact == 0
     ordered = order_jobs([pending_only, passed, job])
     assert [j.job for j in ordered] == ["logs/a/", "logs/d/", "logs/c/"]
+
+
+async def test_slots_let_files_go_first_and_hand_on_cancelled_grants():
+    """A file's slot (``first()``) is granted before listings that waited longer; a waiter
+    cancelled in the queue or right after its grant never loses a slot."""
+    import asyncio
+
+    from prowtui.search.run import Slots
+
+    slots = Slots(1)
+    order: list[str] = []
+    await slots.acquire()  # the one slot is taken
+
+    async def listing(name: str) -> None:
+        async with slots:
+            order.append(name)
+
+    async def file(name: str) -> None:
+        async with slots.first():
+            order.append(name)
+
+    waiting = [asyncio.ensure_future(listing("list-1")), asyncio.ensure_future(listing("list-2"))]
+    gone = asyncio.ensure_future(listing("cancelled"))
+    await asyncio.sleep(0)
+    waiting.append(asyncio.ensure_future(file("file")))
+    await asyncio.sleep(0)
+    gone.cancel()
+    slots.release()
+    await asyncio.gather(*waiting)
+    assert order == ["file", "list-1", "list-2"]
+    # granted, then cancelled before it ran: the slot goes on to the next waiter
+    await slots.acquire()
+    granted = asyncio.ensure_future(listing("granted-then-cancelled"))
+    after = asyncio.ensure_future(listing("after"))
+    await asyncio.sleep(0)
+    slots.release()
+    granted.cancel()
+    await asyncio.wait_for(after, 1)
+    assert order[-1] == "after"
+    async with slots:  # and the slot is free again
+        pass

@@ -8,10 +8,11 @@ other build read). Files, from a recursive listing of each searched build
 step's under ``artifacts/``) and the failure messages of every ``junit*.xml`` under
 ``artifacts/``.
 
-Files that are plain files on this machine (a local mirror, the demo) are given to one ``rg``
-per job, which reads them with every core; everything else is streamed into an ``rg`` reading
-stdin, at most ``concurrency`` at once, through the source (and so the cache, which keeps the
-files of finished builds). Junit failure messages go through the same engine; their line
+Files that are plain files on this machine (a local mirror, the demo) are named to ``rg``,
+one process per batch, which reads them with every core; everything else is downloaded
+through the source (and so the cache, which keeps the files of finished builds) to a file rg
+reads the same way. Listings, metadata and downloads share ``concurrency`` request slots as
+one pipeline (:class:`Slots`). Junit failure messages go through the same engine; their line
 numbers count within each message.
 """
 
@@ -21,12 +22,14 @@ import asyncio
 import bisect
 import contextlib
 import fnmatch
+import heapq
+import itertools
 import os
 import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -68,6 +71,8 @@ TYPES = ("all", "build-log", "junit")
 JOBS_AT_ONCE = 16
 #: listings of one build's walk in flight at once (a walk holds one of the request slots)
 WALK_AT_ONCE = 4
+#: a local mirror's builds walked by one thread (one call instead of one per build)
+LOCAL_WALK_BUILDS = 8
 #: files handed to one rg at most (it reads them with every core)
 BATCH_FILES = 512
 #: rg processes at once (each reads its batch with every core; two measured no faster)
@@ -75,6 +80,54 @@ RG_AT_ONCE = 1
 #: with fewer files than this ready, rg waits this long for more (each rg run costs a few ms)
 LINGER_FILES = 32
 LINGER_SECONDS = 0.03
+
+
+class Slots:
+    """The search's request slots: ``async with slots`` (listings, metadata) waits in turn;
+    ``async with slots.first()`` (a file of a build already listed) goes ahead of every
+    waiting listing, so files are fetched, spooled and searched all along instead of in a
+    last phase whose local work (spooling, rg, the cache) then runs alone at the tail."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, priority: int = 1) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), waiter))
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted as it was cancelled: hand the slot on
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+    @contextlib.asynccontextmanager
+    async def first(self) -> AsyncIterator[None]:
+        """A slot ahead of every waiting listing."""
+        await self.acquire(0)
+        try:
+            yield
+        finally:
+            self.release()
 
 
 @dataclass(frozen=True)
@@ -202,8 +255,17 @@ async def search_jobs(
         raise UsageError(f"--type {options.type!r}: expected one of {', '.join(TYPES)}")
     include = _compile_name_filter("--include", options.include)
     exclude = _compile_name_filter("--exclude", options.exclude)
-    await check_pattern(options.pattern)
-    jobs, unmatched = await resolve_job_patterns(source, list(patterns))
+    # rg checks the pattern while the jobs are resolved; an invalid pattern is told first
+    checking = asyncio.ensure_future(check_pattern(options.pattern))
+    try:
+        jobs, unmatched = await resolve_job_patterns(source, list(patterns))
+    except Exception:
+        await checking
+        raise
+    except BaseException:
+        checking.cancel()
+        raise
+    await checking
     if not jobs:
         raise UsageError(f"no job matched {' '.join(patterns)}")
     names = {job: parse_job_path(job).name or job for job in jobs}
@@ -224,7 +286,7 @@ async def search_jobs(
     )
     report = SearchReport(query, [], Searched(), unmatched)
     progress = JobProgress(jobs_total=len(jobs))
-    limiter = asyncio.Semaphore(max(1, options.concurrency))
+    limiter = Slots(max(1, options.concurrency))
     spool = _Spool(source)
     queue: asyncio.Queue[_Ready | None] = asyncio.Queue()
     consumer = asyncio.ensure_future(_consume(queue, options.pattern, spool, report))
@@ -268,7 +330,7 @@ async def _search_job(
     job: str,
     windows: CurrentWindow,
     options: SearchOptions,
-    limiter: asyncio.Semaphore,
+    limiter: Slots,
     spool: _Spool,
     queue: asyncio.Queue[_Ready | None],
     report: SearchReport,
@@ -281,7 +343,7 @@ async def _search_job(
 
     async def fetch_one(task: _FileTask) -> None:
         try:
-            async with limiter:
+            async with limiter.first():
                 ready = await (
                     _junit_ready(source, task, spool)
                     if task.kind == "junit"
@@ -299,6 +361,33 @@ async def _search_job(
         # each build's files are fetched as soon as it is listed: requests keep flowing
         walked.add(build_id)
         tasks = await _build_files(source, build_id, build_dir, options.type, limiter, report)
+        await take(tasks)
+
+    async def walk_local(refs: list[BuildRef]) -> None:
+        # a local mirror's builds, several per thread and outside the request slots (a walk
+        # is no request): rg has most files at once instead of a dribble of small batches
+        walked.update(ref.build_id for ref in refs)
+        files_below = getattr(source, "files_below")  # noqa: B009
+
+        def walk_all() -> list[tuple[BuildRef, list[_FileTask] | ProwtuiError]]:
+            out: list[tuple[BuildRef, list[_FileTask] | ProwtuiError]] = []
+            for ref in refs:
+                try:
+                    prefix = normalize_dir(ref.path)
+                    found = files_below(prefix, _wanted(prefix, options.type))
+                    out.append((ref, _tasks(ref.build_id, prefix, found)))
+                except ProwtuiError as exc:
+                    out.append((ref, exc))
+            return out
+
+        for ref, tasks in await asyncio.to_thread(walk_all):
+            if isinstance(tasks, ProwtuiError):
+                prefix = normalize_dir(ref.path)
+                report.problems.append(f"{prefix}: cannot list the build: {_one_line(tasks)}")
+            else:
+                await take(tasks)
+
+    async def take(tasks: list[_FileTask]) -> None:
         report.searched.files += len(tasks)
         for task in tasks:
             if task.kind == "log" and task.local is not None:
@@ -310,20 +399,41 @@ async def _search_job(
 
     early: list[asyncio.Future[None]] = []
     try:
-        if callable(getattr(source, "files_below", None)) and not options.failed_only:
-            # a local mirror: builds surely in the window (by their ID's time, far from an
-            # edge) are walked and searched while the metadata is read; nothing remote is
+        if not options.failed_only:
+            # builds surely in the window (by their ID's time, far from an edge) are walked
+            # and searched while the metadata is read: the same requests, in one pipeline
+            # (listings, metadata and files share the request slots; no per-job barrier)
             if builds is None:
                 try:
-                    builds = await list_job_builds(source, job)
+                    async with limiter:
+                        builds = await list_job_builds(source, job)
                 except ProwtuiError as exc:
                     report.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
                     return None
+            surely = []
             for ref in builds:
                 id_time = snowflake_time(ref.build_id)
                 if id_time is not None and _surely_current(windows, id_time):
-                    early.append(asyncio.ensure_future(build_one(ref.build_id, ref.path)))
-        listed = await window_builds(source, job, windows, limiter=limiter, builds=builds)
+                    surely.append(ref)
+            if callable(getattr(source, "files_below", None)):
+                for start in range(0, len(surely), LOCAL_WALK_BUILDS):
+                    chunk = surely[start : start + LOCAL_WALK_BUILDS]
+                    early.append(asyncio.ensure_future(walk_local(chunk)))
+            else:
+                early.extend(asyncio.ensure_future(build_one(r.build_id, r.path)) for r in surely)
+        meta_source: Source = source
+        read_many = getattr(source, "read_many", None)
+        if callable(read_many) and builds is not None:
+            # a local mirror: the metadata of the job's builds read in one thread call
+            keys = [
+                ref.path + name
+                for ref in builds
+                if (t := snowflake_time(ref.build_id)) is None or windows.may_hold(t)
+                for name in ("finished.json", "started.json")
+            ]
+            read = await asyncio.to_thread(read_many, keys)
+            meta_source = _ReadAhead(source, read)  # type: ignore[assignment]
+        listed = await window_builds(meta_source, job, windows, limiter=limiter, builds=builds)
         report.problems.extend(listed.problems)
         current = [b for b in listed.builds if b.window == "current"]
         searched = [b for b in current if b.failed] if options.failed_only else current
@@ -362,18 +472,13 @@ async def _build_files(
     build_id: str,
     build_dir: str,
     kind: str,
-    limiter: asyncio.Semaphore,
+    limiter: Slots,
     report: SearchReport,
 ) -> list[_FileTask]:
     """The files of one build to search, in path order (a failed listing is a problem). A
     local mirror is walked in one thread per build and names its plain files on disk."""
     prefix = normalize_dir(build_dir)
-
-    def wanted(path: str) -> bool:
-        if kind in ("all", "build-log") and is_build_log(prefix, path):
-            return True
-        return kind in ("all", "junit") and is_junit(prefix, path)
-
+    wanted = _wanted(prefix, kind)
     found: list[tuple[Entry, Path | None]]
     try:
         async with limiter:
@@ -386,12 +491,47 @@ async def _build_files(
     except ProwtuiError as exc:
         report.problems.append(f"{prefix}: cannot list the build: {_one_line(exc)}")
         return []
+    return _tasks(build_id, prefix, found)
+
+
+def _wanted(prefix: str, kind: str) -> Callable[[str], bool]:
+    """Which paths below the build directory ``prefix`` are searched for ``--type kind``."""
+
+    def wanted(path: str) -> bool:
+        if kind in ("all", "build-log") and is_build_log(prefix, path):
+            return True
+        return kind in ("all", "junit") and is_junit(prefix, path)
+
+    return wanted
+
+
+def _tasks(build_id: str, prefix: str, found: list[tuple[Entry, Path | None]]) -> list[_FileTask]:
+    """A build's files to search, in path order."""
     tasks: list[_FileTask] = []
     for entry, plain in sorted(found, key=lambda item: item[0].path):
         log = is_build_log(prefix, entry.path)
         kind_ = "log" if log else "junit"
         tasks.append(_FileTask(build_id, prefix, entry.path, kind_, entry.size, plain))
     return tasks
+
+
+class _ReadAhead:
+    """``source`` whose whole-object reads of some paths are answered from bytes read ahead
+    (each once); every other call goes to ``source``."""
+
+    def __init__(self, source: Source, data: dict[str, bytes]) -> None:
+        self._source = source
+        self._data = data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._source, name)
+
+    async def read(self, path: str, start: int | None = None, end: int | None = None) -> bytes:
+        if start is None and end is None:
+            data = self._data.pop(path, None)
+            if data is not None:
+                return data
+        return await self._source.read(path, start, end)
 
 
 def _row(path: str, hit: Hit, test: str | None = None) -> MatchRow:

@@ -17,11 +17,11 @@ import mimetypes
 import os
 import stat as stat_mod
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prowtui.errors import BadResponse, NotFound, SourceError
+from prowtui.errors import BadResponse, NotFound, ProwtuiError, SourceError
 from prowtui.sources.base import Entry, ObjectInfo, normalize_dir, sort_entries
 from prowtui.sources.encoding import GZIP_MAGIC, gunzip, looks_gzip_encoded, slice_range
 
@@ -173,6 +173,19 @@ class LocalSource:
                 entry = Entry(child.name, name, False, info.st_size, mtime_utc(info.st_mtime))
                 plain = None if looks_gzip_encoded(child.name, head) else Path(child.path)
                 found.append((entry, plain))
+        return found
+
+    def read_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Several whole (decompressed) objects in one synchronous call (run it in a thread),
+        for tools that read many small files at once (``prowtui search``'s ``started.json`` and
+        ``finished.json``: one thread call instead of one per file). An object that cannot be
+        read is left out; :meth:`read` tells why."""
+        found: dict[str, bytes] = {}
+        for key in keys:
+            try:
+                found[key] = self._read_sync(key, None, None)
+            except (ProwtuiError, OSError):
+                continue
         return found
 
     async def stat(self, path: str) -> ObjectInfo:
