@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, else its type's name (for one-line reports)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 class ProwtuiError(Exception):
     """Base class of every error prowtui raises deliberately; its message is one line for users."""
 

@@ -6,13 +6,11 @@ without the disk cache), and ``prowtui export --workers`` survives Ctrl-C."""
 from __future__ import annotations
 
 import concurrent.futures
-import logging
 import os
 import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +31,7 @@ from prowtui.demo.layout import (
     PRESUBMIT_JOB,
     PRESUBMIT_JOB_DIR,
 )
+from tests.dask_cluster import KillBusyWorker, local_cluster
 from tests.servers.gcsweb_server import GcswebServer
 from tests.test_dataset import (
     assert_dataset_equals,
@@ -71,26 +70,8 @@ def worker_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(worker_home: Path) -> Iterator[Any]:
     """A LocalCluster of two worker processes, one thread each, shared by the module."""
-    env = {
-        "PROWTUI_CACHE_DIR": str(worker_home / "cache"),
-        "PROWTUI_DEMO_DIR": str(worker_home / "demo"),
-        "PROWTUI_CONFIG": str(worker_home / "config.toml"),
-    }
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-        env=env,
-        preload=["prowtui.analysis.dataset.worker_setup"],
-    )
-    client = distributed.Client(cluster)
-    try:
+    with local_cluster(worker_home) as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")
@@ -189,40 +170,11 @@ def test_a_second_run_fetches_nothing_of_complete_parts(
     assert_dataset_equals(out, small_reference)
 
 
-class KillBusyWorker:
-    """Progress hook: SIGKILL a worker process while it is writing a part (its temporary
-    files are on disk), once; records the process and the temporary files it left."""
-
-    def __init__(self, client: Any, out: Path) -> None:
-        self.client = client
-        self.out = out
-        self.killed: tuple[int, list[Path]] | None = None
-
-    def start(self, total_builds: int, chunks: int) -> None:
-        """Nothing to prepare."""
-
-    def update(self, fetched: int, failed_chunks: int) -> None:
-        if self.killed is not None or not fetched:
-            return
-        try:
-            pids = self.client.run(os.getpid, on_error="ignore")
-        except Exception:  # a worker is restarting: next time
-            return
-        for pid in pids.values():
-            if list(self.out.rglob(f".part-*-{pid}.tmp")):
-                os.kill(pid, signal.SIGKILL)
-                time.sleep(0.2)
-                left = list(self.out.rglob(f".part-*-{pid}.tmp"))
-                if left:  # it died mid-chunk (else it finished just in time: try again)
-                    self.killed = (pid, left)
-                return
-
-
 def test_a_worker_killed_mid_chunk_loses_nothing(
     small_server: GcswebServer, client: Any, small_reference: dict[str, list], tmp_path: Path
 ) -> None:
     out = tmp_path / "dataset"
-    killer = KillBusyWorker(client, out)
+    killer = KillBusyWorker(client, lambda pid: list(out.rglob(f".part-*-{pid}.tmp")))
     result = run(small_server, client, out, progress=killer, chunk=4, concurrency=2)
     assert killer.killed is not None, "no worker was killed while writing a part"
     pid, temps = killer.killed

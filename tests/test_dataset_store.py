@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import os
 import re
 import signal
@@ -36,6 +35,7 @@ from prowtui.cli import main as cli_main
 from prowtui.demo import build_demo_bucket
 from prowtui.demo.layout import NIGHTLY_JOB, NIGHTLY_JOB_DIR
 from prowtui.errors import ProwtuiError, UsageError
+from tests.dask_cluster import KillBusyWorker, local_cluster
 from tests.servers.emulator import EmulatorServer
 from tests.servers.gcsweb_server import GcswebServer
 from tests.servers.s3 import S3Server
@@ -417,59 +417,13 @@ def test_duckdb_reads_the_bucket_dataset_with_the_documented_secret(
 @pytest.fixture(scope="module")
 def cluster(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Two worker processes whose environment reaches the S3 server (as a cluster's would)."""
-    home = tmp_path_factory.mktemp("worker-home")
-    env = {
-        **s3_server.env,
-        "PROWTUI_CACHE_DIR": str(home / "cache"),
-        "PROWTUI_DEMO_DIR": str(home / "demo"),
-        "PROWTUI_CONFIG": str(home / "config.toml"),
-    }
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-        env=env,
-        preload=["prowtui.analysis.dataset.worker_setup"],
-    )
-    client = distributed.Client(cluster)
-    try:
+    with local_cluster(tmp_path_factory.mktemp("worker-home"), s3_server.env) as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 def spools(pid: int) -> list[Path]:
     """A chunk process's local spool directories (it is writing a part to a bucket)."""
     return list(Path(tempfile.gettempdir()).glob(f"prowtui-part-{pid}-*"))
-
-
-class KillBusyWorker:
-    """Progress hook: SIGKILL a worker while it writes a part, once."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.killed: tuple[int, list[Path]] | None = None
-
-    def start(self, total_builds: int, chunks: int) -> None:
-        """Nothing to prepare."""
-
-    def update(self, fetched: int, failed_chunks: int) -> None:
-        if self.killed is not None or not fetched:
-            return
-        try:
-            pids = self.client.run(os.getpid, on_error="ignore")
-        except Exception:
-            return
-        for pid in pids.values():
-            if spools(pid):
-                os.kill(pid, signal.SIGKILL)
-                time.sleep(0.2)
-                if left := spools(pid):
-                    self.killed = (pid, left)
-                return
 
 
 def test_two_dask_workers_write_their_parts_to_the_bucket_and_one_killed_loses_nothing(
@@ -489,7 +443,7 @@ def test_two_dask_workers_write_their_parts_to_the_bucket_and_one_killed_loses_n
 
     with GcswebServer(server.root, bucket=BUCKET, latency=0.01) as slow:
         url = f"s3://{bucket}/killed"
-        killer = KillBusyWorker(cluster)
+        killer = KillBusyWorker(cluster, spools)
         export = export_dataset(
             gcsweb_spec(slow),
             TARGETS,

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
 from prowtui.analysis.text_measures import StreamingCounts
-from prowtui.errors import NotFound, ParseError, SourceError
+from prowtui.errors import NotFound, ParseError, SourceError, first_line
 from prowtui.prow import artifacts as prow_artifacts
 from prowtui.prow import jobs, metadata
 from prowtui.prow.events import EventRow, parse_events
@@ -431,7 +431,7 @@ class JobCrawler:
             raise
         except Exception as exc:  # one build's failure is recorded, never fatal
             crawl.close()
-            crawl.error = _one_line(exc)
+            crawl.error = first_line(exc)
             self.errors.append(crawl)
         self.done += 1
         if self.on_progress is not None:
@@ -475,11 +475,6 @@ async def _all(*steps: Awaitable[None]) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 async def crawl_job(

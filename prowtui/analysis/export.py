@@ -35,6 +35,7 @@ from prowtui.analysis.crawl import (
     JobCrawler,
     ProgressCallback,
 )
+from prowtui.analysis.store import fsync_dir
 from prowtui.analysis.tables import TABLES, check_tables
 from prowtui.prow.jobs import parse_job_path
 from prowtui.sources.base import Source, normalize_dir
@@ -209,7 +210,7 @@ class AtomicParquetWriter:
         with open(self.temp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(self.temp, self.final)
-        _fsync_dir(self.final.parent)
+        fsync_dir(self.final.parent)
         return self.final
 
     def abort(self) -> None:
@@ -220,19 +221,6 @@ class AtomicParquetWriter:
             self.temp.unlink()
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def remove_stale_temps(out_dir: Path) -> list[Path]:
     """Delete temp files and spool dirs left by exports that were killed (process gone)."""
     removed = []
@@ -241,7 +229,7 @@ def remove_stale_temps(out_dir: Path) -> list[Path]:
         if not match:
             continue
         pid = int(match["pid"])
-        if pid != os.getpid() and _alive(pid):
+        if pid != os.getpid() and pid_alive(pid):
             continue
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -252,7 +240,8 @@ def remove_stale_temps(out_dir: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host still runs (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from prowtui.analysis.window_builds import (
     JobWindowBuilds,
@@ -24,6 +24,9 @@ from prowtui.errors import ProwtuiError
 from prowtui.prow.jobs import BuildRef
 from prowtui.prow.windows import Windows, format_time
 from prowtui.sources.base import Source, normalize_dir
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 State = Literal["broken", "failing", "flaky", "passing", "stale"]
 #: the order states are listed in (worst first)
@@ -178,31 +181,16 @@ class Overview:
         }
 
 
-async def resolve_now(
-    source: Source,
-    jobs: list[str],
-    now: datetime | None,
-    *,
-    limiter: asyncio.Semaphore,
-    problems: list[str],
-) -> tuple[datetime, dict[str, list[BuildRef]]]:
-    """The report's end: ``now``, or (None: ``latest``) the newest build ID time among the
-    jobs, from their listings (returned, so that each job is listed once)."""
-    if now is not None:
-        return now, {}
-
-    async def listing(job: str) -> list[BuildRef] | None:
-        async with limiter:
-            try:
-                return await list_job_builds(source, job)
-            except ProwtuiError as exc:
-                problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
-                return None
-
-    found = await asyncio.gather(*(listing(job) for job in jobs))
-    listings = {job: refs for job, refs in zip(jobs, found, strict=True) if refs is not None}
-    latest = latest_id_time(listings.values())
-    return latest or datetime.now(UTC), listings
+async def _list_job(
+    source: Source, job: str, limiter: asyncio.Semaphore, problems: list[str]
+) -> list[BuildRef] | None:
+    """The job's builds, or None with the reason added to ``problems``."""
+    async with limiter:
+        try:
+            return await list_job_builds(source, job)
+        except ProwtuiError as exc:
+            problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
+            return None
 
 
 async def read_overview(
@@ -226,13 +214,14 @@ async def read_overview(
     limiter = asyncio.Semaphore(max(1, concurrency))
     problems: list[str] = []
     known = {} if listings is None else listings
-    if now is None:
+    if now is None:  # latest: the newest build ID time among the jobs, from their listings
         missing = [job for job in jobs if job not in known]
-        end, found = await resolve_now(source, missing, None, limiter=limiter, problems=problems)
-        known.update(found)
-        latest = latest_id_time(known[job] for job in jobs if job in known)
-        end = latest or end
+        found = await asyncio.gather(*(_list_job(source, j, limiter, problems) for j in missing))
+        known.update(
+            (job, refs) for job, refs in zip(missing, found, strict=True) if refs is not None
+        )
         listed = [job for job in jobs if job in known]
+        end = latest_id_time(known[job] for job in listed) or datetime.now(UTC)
     else:
         end, listed = now, list(jobs)
     windows = Windows(end, since)
@@ -242,12 +231,10 @@ async def read_overview(
 
     async def one(job: str) -> None:
         if job not in known:
-            try:
-                async with limiter:
-                    known[job] = await list_job_builds(source, job)
-            except ProwtuiError as exc:
-                overview.problems.append(f"{job}: cannot list the job: {str(exc).strip()}")
+            refs = await _list_job(source, job, limiter, overview.problems)
+            if refs is None:
                 return
+            known[job] = refs
         builds = await window_builds(source, job, windows, limiter=limiter, builds=known[job])
         overview.problems.extend(builds.problems)
         overview.warnings.extend(builds.warnings)
@@ -265,11 +252,11 @@ async def read_overview(
 
 # -- text for tables (the command's and the screen's) ------------------------------------------
 
-#: a build's cell colour by result, as the triage history strip colours them
-#: (``prowtui.app.widgets.history_strip.RESULT_COLORS``)
+#: a build's cell colour by result: here, in ``prowtui jobs`` and in the triage history strip
+#: (where a failure with a known cause takes its cause's colour instead)
 RESULT_COLORS: dict[str, str] = {
     "SUCCESS": "#2f9e5b",
-    "FAILURE": "#8a4b4b",
+    "FAILURE": "#8a4b4b",  # failed, no signature to blame
     "ERROR": "#8a4b4b",
     "ABORTED": "#8a4b4b",
     "PENDING": "#2a7f99",
@@ -346,6 +333,29 @@ def last_pass_text(job: JobOverview, now: datetime) -> str:
     if job.last_pass is None:
         return "none"
     return f"{age_text(job.last_pass.started, now)} ago"
+
+
+def common_prefix(names: list[str]) -> str:
+    """The longest prefix up to a ``-`` or ``/`` that every name (two or more) shares, else
+    ``""`` (job names or whole job paths)."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    cut = max(first[:size].rfind("-"), first[:size].rfind("/"))
+    return first[: cut + 1] if cut > 0 else ""
+
+
+def strip_text(job: JobOverview, cells: int) -> Text:
+    """The newest ``cells`` results, newest first, one ``■`` each in :func:`result_color`."""
+    from rich.text import Text
+
+    strip = Text()
+    for build in job.results[:cells]:
+        strip.append("■", style=result_color(build))
+    return strip
 
 
 # -- jobs beneath a folder (the Jobs screen) ---------------------------------------------------

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from prowtui.errors import ProwtuiError, UsageError
+from prowtui.errors import ProwtuiError, UsageError, first_line
 
 #: a URL scheme at the start of an output argument
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
@@ -219,7 +219,8 @@ def open_store(output: str | os.PathLike[str] | StoreLocation) -> Store:
 # -- local directory -------------------------------------------------------------------------
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (best effort: some filesystems refuse)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -258,7 +259,7 @@ class LocalStore(Store):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     def fetch(self, key: str, spool: Path) -> Path:
         path = self.path(key)
@@ -396,7 +397,7 @@ class _ObjectStore(Store):
                 while block := src.read(COPY_CHUNK):
                     out.write(block)
         except (OSError, ArrowException) as exc:
-            raise StoreError(f"{self.url}/{key}: upload failed ({_one_line(exc)})") from None
+            raise StoreError(f"{self.url}/{key}: upload failed ({first_line(exc)})") from None
 
     def fetch(self, key: str, spool: Path) -> Path:
         """Download ``key`` whole (sequential reads: parquet's own random reads through
@@ -410,16 +411,11 @@ class _ObjectStore(Store):
                 while block := src.read(COPY_CHUNK):
                     out.write(block)
         except (OSError, pa.ArrowException) as exc:
-            raise FileNotFoundError(f"{self.url}/{key}: {_one_line(exc)}") from None
+            raise FileNotFoundError(f"{self.url}/{key}: {first_line(exc)}") from None
         return local
 
     def describe_filesystem(self) -> tuple[Any, str]:
         return self.filesystem(), self._fs_path("").rstrip("/")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 # -- S3 ----------------------------------------------------------------------------------------
@@ -474,7 +470,7 @@ class S3Store(_ObjectStore):
         try:
             return fs.S3FileSystem(**options)
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{self.url}: cannot open S3 ({_one_line(exc)})") from None
+            raise StoreError(f"{self.url}: cannot open S3 ({first_line(exc)})") from None
 
     def client(self) -> Any:
         """A boto3 S3 client (endpoint, region and credentials from the environment)."""
@@ -526,7 +522,7 @@ class S3Store(_ObjectStore):
                 ) from None
             raise StoreError(f"{self.url}: {what}: {code or exc}") from None
         except BotoCoreError as exc:
-            raise StoreError(f"{self.url}: {what}: {_one_line(exc)}") from None
+            raise StoreError(f"{self.url}: {what}: {first_line(exc)}") from None
 
     def prepare(self) -> None:
         self._call("checking the bucket", "head_bucket")
@@ -570,7 +566,7 @@ class S3Store(_ObjectStore):
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
                 raise ProwtuiError(_lock_message(self.url, self.read(key))) from None
-            raise StoreError(f"{self.url}: taking the lock: {code or _one_line(exc)}") from None
+            raise StoreError(f"{self.url}: taking the lock: {code or first_line(exc)}") from None
         try:
             yield
         finally:
@@ -632,7 +628,7 @@ def _google_credentials(url: str) -> tuple[Any, str | None]:
             "GOOGLE_APPLICATION_CREDENTIALS (STORAGE_EMULATOR_HOST for an emulator)"
         ) from None
     except auth_exc.GoogleAuthError as exc:
-        raise StoreError(f"{url}: Google credentials refused ({_one_line(exc)})") from None
+        raise StoreError(f"{url}: Google credentials refused ({first_line(exc)})") from None
     return credentials, project
 
 
@@ -662,7 +658,7 @@ class GcsStore(_ObjectStore):
         try:
             return fs.GcsFileSystem(**options)
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{self.url}: cannot open GCS ({_one_line(exc)})") from None
+            raise StoreError(f"{self.url}: cannot open GCS ({first_line(exc)})") from None
 
     def client(self) -> Any:
         """A google-cloud-storage client (the emulator's when STORAGE_EMULATOR_HOST is set)."""
@@ -696,13 +692,13 @@ class GcsStore(_ObjectStore):
             raise
         except (gexc.Forbidden, gexc.Unauthorized, auth_exc.GoogleAuthError) as exc:
             raise StoreError(
-                f"{self.url}: {what}: access denied ({_one_line(exc)}); check the credentials"
+                f"{self.url}: {what}: access denied ({first_line(exc)}); check the credentials"
             ) from None
         except (gexc.GoogleAPIError, OSError) as exc:
-            raise StoreError(f"{self.url}: {what}: {_one_line(exc)}") from None
+            raise StoreError(f"{self.url}: {what}: {first_line(exc)}") from None
         except Exception as exc:  # requests' transport errors
             if type(exc).__module__.startswith(("requests", "urllib3", "google")):
-                raise StoreError(f"{self.url}: {what}: {_one_line(exc)}") from None
+                raise StoreError(f"{self.url}: {what}: {first_line(exc)}") from None
             raise
 
     def prepare(self) -> None:

@@ -19,8 +19,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from prowtui.analysis.dataset.jobs import expand_pattern
-from prowtui.errors import NotFound, ParseError, ProwtuiError
-from prowtui.prow.jobs import BuildRef, is_build_id, parse_job_path
+from prowtui.errors import NotFound, ParseError, ProwtuiError, first_line
+from prowtui.prow.jobs import BuildRef, build_refs, parse_job_path
 from prowtui.prow.metadata import parse_finished, parse_started
 from prowtui.prow.windows import Windows, snowflake_time
 from prowtui.sources.base import Source, normalize_dir
@@ -100,25 +100,13 @@ async def list_job_builds(source: Source, job: str) -> list[BuildRef]:
     """The job's builds (numeric directories), oldest first, from a listing asked for again
     (not a cached one) when the source is the cache."""
     lister = _call(source, "list_current", "list")
-    entries = await lister(normalize_dir(job))
-    builds = [
-        BuildRef(e.name.rstrip("/"), normalize_dir(e.path))
-        for e in entries
-        if e.is_dir and is_build_id(e.name)
-    ]
-    builds.sort(key=lambda ref: int(ref.build_id))
-    return builds
+    return build_refs(await lister(normalize_dir(job)))
 
 
 def latest_id_time(listings: Iterable[list[BuildRef]]) -> datetime | None:
     """The newest build ID time among the listed builds (for ``--now latest``)."""
     times = (snowflake_time(ref.build_id) for builds in listings for ref in builds)
     return max((t for t in times if t is not None), default=None)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 async def window_builds(
@@ -144,7 +132,7 @@ async def window_builds(
                 builds = await list_job_builds(source, job)
         except ProwtuiError as exc:
             result.listed = False
-            result.problems.append(f"{job}: cannot list the job: {_one_line(exc)}")
+            result.problems.append(f"{job}: cannot list the job: {first_line(exc)}")
             return result
     wanted = []
     for ref in builds:
@@ -183,7 +171,7 @@ async def _read_build(
     except ProwtuiError as exc:
         kind = "unreadable" if isinstance(exc, ParseError) else "cannot be read"
         result.problems.append(
-            f"{ref.path}finished.json: {kind}, counted as pending: {_one_line(exc)}"
+            f"{ref.path}finished.json: {kind}, counted as pending: {first_line(exc)}"
         )
     started_at = None
     try:
@@ -193,7 +181,7 @@ async def _read_build(
     except ProwtuiError as exc:
         kind = "unreadable" if isinstance(exc, ParseError) else "cannot be read"
         result.warnings.append(
-            f"{ref.path}started.json: {kind}, placed by its build ID: {_one_line(exc)}"
+            f"{ref.path}started.json: {kind}, placed by its build ID: {first_line(exc)}"
         )
     start = started_at or id_time
     if start is None:

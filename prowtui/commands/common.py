@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from prowtui.sources.base import Source
     from prowtui.sources.resolve import SourceSpec
 
-from prowtui.errors import ProwtuiError
+from prowtui.errors import ProwtuiError, UsageError
 from prowtui.safetext import inert
 
 T = TypeVar("T")
@@ -55,6 +55,38 @@ def open_spec(spec: SourceSpec, *, offline: bool = False, **options: object) -> 
 
     ensure_demo(spec)
     return open_source(spec, offline=offline, **options)
+
+
+def same_bucket(a: SourceSpec, b: SourceSpec) -> bool:
+    """Whether two specs read the same bucket the same way (one source can serve both)."""
+    key = ("kind", "bucket", "base_url", "root", "storage_url")
+    return all(getattr(a, k) == getattr(b, k) for k in key)
+
+
+def resolve_job_dirs(
+    source: str | None, targets: list[str], reader: str
+) -> tuple[SourceSpec, list[str]]:
+    """One source for every job directory or pattern in ``targets`` (URLs included) and their
+    bucket paths; :class:`UsageError` when they lie in different buckets ("one ``reader``
+    reads one source") or one names the bucket's root."""
+    from prowtui.sources.resolve import resolve_target
+
+    spec: SourceSpec | None = None
+    paths = []
+    for target in targets:
+        target_spec, path = resolve_target(source, target)
+        if spec is None:
+            spec = target_spec
+        elif not same_bucket(spec, target_spec):
+            raise UsageError(
+                f"{target!r} is in {target_spec.describe()}, not {spec.describe()}: "
+                f"one {reader} reads one source"
+            )
+        if not path.strip("/"):
+            raise UsageError(f"{target!r} names no job directory")
+        paths.append(path)
+    assert spec is not None  # argparse requires one target
+    return spec, paths
 
 
 def _report(message: str, command: str) -> None:

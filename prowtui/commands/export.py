@@ -22,7 +22,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from prowtui.analysis.dataset.defaults import DEFAULT_CHUNK, SCHEDULER_ENV, has_wildcard
 from prowtui.analysis.tables import TABLES, check_tables
-from prowtui.commands.common import add_source_args, ensure_demo, fail, run, usage_error
+from prowtui.commands.common import (
+    add_source_args,
+    ensure_demo,
+    fail,
+    resolve_job_dirs,
+    run,
+    usage_error,
+)
 from prowtui.commands.stats import (
     ProgressReport,
     open_job_source,
@@ -224,33 +231,6 @@ async def _export(args: argparse.Namespace) -> int:
 # -- datasets --------------------------------------------------------------------------------
 
 
-def _same_bucket(a: SourceSpec, b: SourceSpec) -> bool:
-    key = ("kind", "bucket", "base_url", "root", "storage_url")
-    return all(getattr(a, k) == getattr(b, k) for k in key)
-
-
-def _resolve_targets(args: argparse.Namespace) -> tuple[SourceSpec, list[str]]:
-    """One source for every JOBPATH (URLs included) and the bucket paths."""
-    from prowtui.sources.resolve import resolve_target
-
-    spec: SourceSpec | None = None
-    paths = []
-    for job in args.jobs:
-        job_spec, path = resolve_target(args.source, job)
-        if spec is None:
-            spec = job_spec
-        elif not _same_bucket(spec, job_spec):
-            raise UsageError(
-                f"{job!r} is in {job_spec.describe()}, not {spec.describe()}: "
-                "one dataset reads one source"
-            )
-        if not path.strip("/"):
-            raise UsageError(f"{job!r} names no job directory")
-        paths.append(path)
-    assert spec is not None  # argparse requires one JOBPATH
-    return spec, paths
-
-
 def make_engine(args: argparse.Namespace) -> Engine:
     """In-process, a LocalCluster of --workers, or the cluster at --scheduler / the env."""
     from prowtui.analysis.dataset.engine import DaskEngine, InProcessEngine
@@ -271,7 +251,7 @@ def _dataset_main(args: argparse.Namespace) -> int:
             "export",
         )
     try:
-        spec, paths = _resolve_targets(args)
+        spec, paths = resolve_job_dirs(args.source, args.jobs, "dataset")
         tables = check_tables(args.tables)
     except UsageError as exc:
         return usage_error(str(exc), "export")

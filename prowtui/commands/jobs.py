@@ -14,7 +14,14 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, fail, open_spec, run, usage_error
+from prowtui.commands.common import (
+    add_source_args,
+    fail,
+    open_spec,
+    resolve_job_dirs,
+    run,
+    usage_error,
+)
 from prowtui.commands.stats import positive_int
 from prowtui.errors import UsageError
 from prowtui.safetext import inert, inert_text
@@ -78,34 +85,12 @@ def main(args: argparse.Namespace) -> int:
     try:
         since = parse_since(args.since)
         now = parse_now(args.now)
-        spec, paths = resolve_patterns(args.source, args.patterns)
+        spec, paths = resolve_job_dirs(args.source, args.patterns, "report")
     except UsageError as exc:
         return usage_error(str(exc), "jobs")
     if args.now is None and spec.kind != "demo":
         now = datetime.now(UTC)
     return int(run(lambda: _jobs(args, spec, paths, since, now)) or 0)
-
-
-def resolve_patterns(source: str | None, patterns: list[str]) -> tuple[SourceSpec, list[str]]:
-    """One source for every PATTERN (URLs included) and the bucket paths."""
-    from prowtui.sources.resolve import resolve_target
-
-    spec: SourceSpec | None = None
-    paths = []
-    for pattern in patterns:
-        pattern_spec, path = resolve_target(source, pattern)
-        if spec is None:
-            spec = pattern_spec
-        elif pattern_spec.describe() != spec.describe():
-            raise UsageError(
-                f"{pattern!r} is in {pattern_spec.describe()}, not {spec.describe()}: "
-                "one report reads one source"
-            )
-        if not path.strip("/"):
-            raise UsageError(f"{pattern!r} names no job directory")
-        paths.append(path)
-    assert spec is not None  # argparse requires one PATTERN
-    return spec, paths
 
 
 async def _jobs(
@@ -188,18 +173,6 @@ def _window_line(overview: Overview) -> str:
     )
 
 
-def common_prefix(names: list[str]) -> str:
-    """The longest prefix up to a ``-`` or ``/`` that every name (two or more) shares."""
-    if len(names) < 2:
-        return ""
-    first, last = min(names), max(names)
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    cut = max(first[:size].rfind("-"), first[:size].rfind("/"))
-    return first[: cut + 1] if cut > 0 else ""
-
-
 def print_table(overview: Overview) -> None:
     """The Rich table, worst first; job names without the prefix they all share (said in the
     title), the strip of newest results as wide as the terminal allows."""
@@ -212,7 +185,7 @@ def print_table(overview: Overview) -> None:
 
     now = overview.windows.now
     console = Console(highlight=False)
-    prefix = common_prefix([job.job for job in overview.jobs])
+    prefix = jo.common_prefix([job.job for job in overview.jobs])
     title = Text(_window_line(overview))
     if prefix:
         title.append("\njob names after ")
@@ -239,7 +212,7 @@ def print_table(overview: Overview) -> None:
             str(job.runs),
             jo.failing_since_text(job, now),
             jo.last_pass_text(job, now),
-            _strip(job, cells),
+            jo.strip_text(job, cells),
         )
     console.print(table)
 
@@ -252,17 +225,6 @@ def _change_cell(job: JobOverview) -> Any:
     text = change_text(job.change)
     style = "green" if text.startswith("↑") else "red" if text.startswith("↓") else "dim"
     return Text(text, style=style)
-
-
-def _strip(job: JobOverview, cells: int = STRIP_CELLS) -> Any:
-    from rich.text import Text
-
-    from prowtui.analysis.jobs_overview import result_color
-
-    strip = Text()
-    for build in job.results[:cells]:
-        strip.append("■", style=result_color(build))
-    return strip
 
 
 def print_plain(overview: Overview, out: IO[str]) -> None:

@@ -10,6 +10,7 @@ A build is a directory whose name is all digits under a job directory.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +34,7 @@ __all__ = [
     "JobRef",
     "PathInfo",
     "PathKind",
+    "build_refs",
     "classify_path",
     "is_build_id",
     "latest_build",
@@ -70,9 +72,9 @@ def parse_job_path(path: str) -> JobRef:
     return JobRef(normalize_dir(path), segs[-1] if segs else "", "unknown", None, None)
 
 
-async def list_builds(source: _Lister, job_path: str) -> list[BuildRef]:
-    """The job's build directories (numeric names only), oldest (smallest ID) first."""
-    entries = await source.list(normalize_dir(job_path))
+def build_refs(entries: Iterable[Entry]) -> list[BuildRef]:
+    """The build directories (numeric names only) of a job's listing, oldest (smallest ID)
+    first."""
     builds = [
         BuildRef(entry.name.rstrip("/"), normalize_dir(entry.path))
         for entry in entries
@@ -80,6 +82,11 @@ async def list_builds(source: _Lister, job_path: str) -> list[BuildRef]:
     ]
     builds.sort(key=lambda build: int(build.build_id))
     return builds
+
+
+async def list_builds(source: _Lister, job_path: str) -> list[BuildRef]:
+    """The job's build directories (numeric names only), oldest (smallest ID) first."""
+    return build_refs(await source.list(normalize_dir(job_path)))
 
 
 async def latest_build(source: _Reader, job_path: str) -> str | None:

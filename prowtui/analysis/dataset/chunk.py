@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,8 +39,14 @@ from prowtui.analysis.crawl import JobCrawler
 from prowtui.analysis.dataset.layout import DATASET_SCHEMAS, part_key, part_path
 from prowtui.analysis.dataset.manifest import PartRecord, utc_now
 from prowtui.analysis.dataset.plan import Chunk
-from prowtui.analysis.export import AtomicParquetWriter, crawl_options, open_writers, write_build
-from prowtui.analysis.store import Store, open_store
+from prowtui.analysis.export import (
+    AtomicParquetWriter,
+    crawl_options,
+    open_writers,
+    pid_alive,
+    write_build,
+)
+from prowtui.analysis.store import Store, holder_tag, open_store
 from prowtui.sources.base import Source
 from prowtui.sources.resolve import SourceSpec, open_backend
 
@@ -126,22 +131,12 @@ def _copyable(store: Store, chunk: Chunk, spool: Path | None) -> dict[str, Path]
     return files
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_spools() -> None:
     """Delete spool directories of chunk processes of this host that died (SIGKILL)."""
     base = Path(tempfile.gettempdir())
     for path in base.glob(f"{SPOOL_PREFIX}*"):
         pid = path.name[len(SPOOL_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -193,7 +188,7 @@ async def export_chunk(
                 keep = chunk.carry.keep
             else:  # nothing usable to copy from: fetch those builds again (if still listed)
                 fetch = sorted([*chunk.carry.refs, *fetch], key=lambda ref: int(ref.build_id))
-        tag = f"{socket.gethostname()}-{os.getpid()}"
+        tag = holder_tag()
         unfinished: list[str] = []
         failed: list[dict[str, str]] = []
         writers = open_writers(paths, schemas=DATASET_SCHEMAS, tag=tag)

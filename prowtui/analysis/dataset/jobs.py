@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prowtui.analysis.dataset.defaults import has_wildcard
-from prowtui.errors import NotFound
+from prowtui.errors import NotFound, first_line
 from prowtui.prow.jobs import BuildRef, list_builds, parse_job_path
 from prowtui.sources.base import Source, normalize_dir
 
@@ -111,7 +111,7 @@ async def discover(source: Source, patterns: Sequence[str], limit: int | None = 
         if isinstance(listing, BaseException):
             if not isinstance(listing, Exception):
                 raise listing
-            result.failed.append((path, _one_line(listing)))
+            result.failed.append((path, first_line(listing)))
             continue
         name = parse_job_path(path).name
         job = by_name.setdefault(name, JobBuilds(name, [], []))
@@ -127,8 +127,3 @@ async def discover(source: Source, patterns: Sequence[str], limit: int | None = 
         job.builds = builds
         result.jobs.append(job)
     return result
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

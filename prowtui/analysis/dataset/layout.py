@@ -46,13 +46,6 @@ def partition_dir(job: str) -> str:
     return f"{PARTITION_KEY}={quote(job, safe='')}"
 
 
-def job_dir(root: Path, table: str, job: str) -> Path:
-    """``root/<table>/job=<job>``."""
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
-    return root / table / partition_dir(job)
-
-
 def part_key(table: str, job: str, part: str) -> str:
     """``<table>/job=<job>/<part>.parquet``: a part file's key under the dataset root."""
     if table not in TABLES:
@@ -61,10 +54,5 @@ def part_key(table: str, job: str, part: str) -> str:
 
 
 def part_path(root: Path, table: str, job: str, part: str) -> Path:
-    """``root/<table>/job=<job>/<part>.parquet``."""
-    return job_dir(root, table, job) / f"{part}.parquet"
-
-
-def relative(root: Path, path: Path) -> str:
-    """``path`` relative to the dataset root, with ``/`` separators (for the manifest)."""
-    return path.relative_to(root).as_posix()
+    """``root/<table>/job=<job>/<part>.parquet``: :func:`part_key` in a directory."""
+    return root.joinpath(*part_key(table, job, part).split("/"))

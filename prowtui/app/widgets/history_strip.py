@@ -24,19 +24,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from prowtui.analysis.jobs_overview import RESULT_COLORS
 from prowtui.triage.model import BuildHistory, TriageReport
 
 #: results that count as failed (as in ``stats``)
 FAILED_RESULTS = frozenset({"FAILURE", "ERROR", "ABORTED"})
-#: colours of results other than a failure with a known cause
-RESULT_COLORS: dict[str, str] = {
-    "SUCCESS": "#2f9e5b",
-    "FAILURE": "#8a4b4b",  # failed, no signature to blame
-    "ERROR": "#8a4b4b",
-    "ABORTED": "#8a4b4b",
-    "PENDING": "#2a7f99",
-    "UNKNOWN": "#5c5c5c",
-}
 #: colours given to causes, the cause of the most failed builds first
 CAUSE_PALETTE: tuple[str, ...] = (
     "#e5484d",  # red

@@ -16,12 +16,13 @@ from prowtui.analysis.jobs_overview import (
     STATE_STYLES,
     JobOverview,
     change_text,
+    common_prefix,
     failing_since_text,
     last_pass_text,
     rate_text,
+    strip_text,
 )
 from prowtui.app.widgets.cells import ellipsize_start
-from prowtui.app.widgets.history_strip import RESULT_COLORS
 from prowtui.prow.jobs import parse_job_path
 from prowtui.safetext import inert
 
@@ -33,27 +34,6 @@ STRIP_CELLS = 10
 _NARROW_COLUMNS = (("state", 7), ("pass", 4), ("Δ", 3), ("runs", 4))
 _WIDE_COLUMNS = (("failing since", 13), ("last pass", 11))
 _STRIP_COLUMN = ("newest", STRIP_CELLS)
-
-
-def common_prefix(names: list[str]) -> str:
-    """The longest prefix up to a ``-`` that every name (two or more) shares, else ``""``."""
-    if len(names) < 2:
-        return ""
-    first, last = min(names), max(names)
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    cut = first[:size].rfind("-")
-    return first[: cut + 1] if cut > 0 else ""
-
-
-def strip_text(job: JobOverview, cells: int = STRIP_CELLS) -> Text:
-    """The newest results, newest first, one cell each in the history strip's colours."""
-    strip = Text()
-    for build in job.results[:cells]:
-        result = "PENDING" if build.pending else (build.result or "UNKNOWN")
-        strip.append("■", style=RESULT_COLORS.get(result, RESULT_COLORS["FAILURE"]))
-    return strip
 
 
 class JobsTable(DataTable[Text]):
@@ -105,7 +85,7 @@ class JobsTable(DataTable[Text]):
             ]
             if wide:
                 cells += [Text(failing_since_text(job, now)), Text(last_pass_text(job, now))]
-            cells.append(strip_text(job))
+            cells.append(strip_text(job, STRIP_CELLS))
             self.add_row(*cells, key=job.job)
         if current is not None and current in {job.job for job in rows}:
             self.move_cursor(row=self.get_row_index(current), animate=False)
