@@ -8,7 +8,7 @@ directory or a bucket URL, see :mod:`prowtui.analysis.store`). Any process can r
 - In a directory, each table goes to a temporary name (``.part-A-B.parquet.<host>-<pid>.tmp``)
   and the files are renamed only when all of them are whole.
 - In a bucket, each table is written to a local spool directory of this process
-  (``$TMPDIR/prowtui-part-<pid>-*``), then each whole file is uploaded under its key, the
+  (``$TMPDIR/prowtui-part-<pid>-<part>-*``), then each whole file is uploaded under its key, the
   builds table last. Credentials and endpoints come from this process's environment.
 
 On any error or cancellation the temporary files are removed and nothing new is visible.
@@ -172,7 +172,7 @@ async def export_chunk(
     spool: Path | None = None
     if store.remote:
         remove_stale_spools()
-        spool = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-"))
+        spool = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-{chunk.name}-"))
         paths = {t: spool / f"{t}.parquet" for t in chunk.tables}
     else:
         root = Path(task.root)

@@ -267,21 +267,20 @@ class MainScreen(Screen[None]):
 
         if isinstance(self.app.screen, JobsScreen):
             return
-        data = self.current_data()
-        path = data.path if data is not None else ""
-        if data is not None and not data.is_dir:
-            path = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
-        self.app.push_screen(JobsScreen(self.explorer, path))
+        self.app.push_screen(JobsScreen(self.explorer, self.cursor_folder()))
 
     def action_search_builds(self) -> None:
         """Open the Search screen for the jobs under the cursor (its job, or the folder's)."""
         from prowtui.app.screens.search import SearchScreen
 
+        self.app.push_screen(SearchScreen(self.explorer, self.cursor_folder(), self.job_path()))
+
+    def cursor_folder(self) -> str:
+        """The folder under the cursor, or the folder holding the file there (``""``: root)."""
         data = self.current_data()
-        folder = ""
-        if data is not None:
-            folder = data.path if data.is_dir else data.path.rsplit("/", 1)[0] + "/"
-        self.app.push_screen(SearchScreen(self.explorer, folder, self.job_path()))
+        if data is None or data.is_dir:
+            return data.path if data is not None else ""
+        return data.path.rsplit("/", 1)[0] + "/" if "/" in data.path else ""
 
     def open_target(self, target: OpenTarget) -> None:
         """Reveal and preview what a Triage drill-down picked (a log at a line, a junit file)."""
