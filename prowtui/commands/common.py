@@ -7,6 +7,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -61,6 +62,53 @@ def same_bucket(a: SourceSpec, b: SourceSpec) -> bool:
     """Whether two specs read the same bucket the same way (one source can serve both)."""
     key = ("kind", "bucket", "base_url", "root", "storage_url")
     return all(getattr(a, k) == getattr(b, k) for k in key)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def add_window_args(
+    parser: argparse.ArgumentParser, *, default_since: str, help_since: str
+) -> None:
+    """``--since``, ``--now``, ``--json`` and ``--concurrency``: the options of the commands
+    that read builds by window (``jobs``, ``search``)."""
+    parser.add_argument("--since", default=default_since, metavar="DURATION", help=help_since)
+    parser.add_argument(
+        "--now",
+        default=None,
+        metavar="TIME",
+        help="the window's end: ISO 8601 UTC (2024-05-01T12:00:00Z) or 'latest' (the newest "
+        "build's ID time); default: the current time (latest on the demo bucket)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--concurrency",
+        "-j",
+        type=positive_int,
+        default=None,
+        help="requests in flight at once (default: the config's concurrency for the source)",
+    )
+
+
+def parse_window(args: argparse.Namespace, spec: SourceSpec) -> tuple[timedelta, datetime | None]:
+    """``--since`` and ``--now``: the window's length and end; the end is the current time
+    unless given, or ``None`` (the newest build's time) on the demo bucket, whose time is
+    long past; :class:`UsageError` for a bad value."""
+    from prowtui.prow.windows import parse_now, parse_since
+
+    since = parse_since(args.since)
+    now = parse_now(args.now)
+    if args.now is None and spec.kind != "demo":
+        now = datetime.now(UTC)
+    return since, now
 
 
 def resolve_job_dirs(

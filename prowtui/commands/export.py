@@ -26,6 +26,7 @@ from prowtui.commands.common import (
     add_source_args,
     ensure_demo,
     fail,
+    positive_int,
     resolve_job_dirs,
     run,
     usage_error,
@@ -33,7 +34,6 @@ from prowtui.commands.common import (
 from prowtui.commands.stats import (
     ProgressReport,
     open_job_source,
-    positive_int,
     report_failures,
 )
 from prowtui.errors import ProwtuiError, UsageError

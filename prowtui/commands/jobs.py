@@ -11,18 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from prowtui.commands.common import (
     add_source_args,
+    add_window_args,
     fail,
     open_spec,
+    parse_window,
     resolve_job_dirs,
     run,
     usage_error,
 )
-from prowtui.commands.stats import positive_int
 from prowtui.errors import UsageError
 from prowtui.safetext import inert, inert_text
 
@@ -53,43 +53,22 @@ def register(subparsers: Any) -> None:
         help="a job directory (logs/<job>/, pr-logs/pull/<org_repo>/<pr>/<job>/), its URL, or a "
         "pattern with shell wildcards (quote it), e.g. 'logs/periodic-*-4.16-*'",
     )
-    parser.add_argument(
-        "--since",
-        default=DEFAULT_SINCE,
-        metavar="DURATION",
-        help="window length: Nh, Nd or Nw (default: 7d); the previous window is as long and "
-        "ends where the current one begins",
-    )
-    parser.add_argument(
-        "--now",
-        default=None,
-        metavar="TIME",
-        help="the windows' end: ISO 8601 UTC (2024-05-01T12:00:00Z) or 'latest' (the newest "
-        "build's ID time); default: the current time (latest on the demo bucket)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument(
-        "--concurrency",
-        "-j",
-        type=positive_int,
-        default=None,
-        help="requests in flight at once (default: the config's concurrency for the source)",
+    add_window_args(
+        parser,
+        default_since=DEFAULT_SINCE,
+        help_since="window length: Nh, Nd or Nw (default: 7d); the previous window is as long "
+        "and ends where the current one begins",
     )
     parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
     """Run ``prowtui jobs``."""
-    from prowtui.prow.windows import parse_now, parse_since
-
     try:
-        since = parse_since(args.since)
-        now = parse_now(args.now)
         spec, paths = resolve_job_dirs(args.source, args.patterns, "report")
+        since, now = parse_window(args, spec)
     except UsageError as exc:
         return usage_error(str(exc), "jobs")
-    if args.now is None and spec.kind != "demo":
-        now = datetime.now(UTC)
     return int(run(lambda: _jobs(args, spec, paths, since, now)) or 0)
 
 

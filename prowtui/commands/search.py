@@ -14,8 +14,15 @@ import json
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import open_spec, run, usage_error
-from prowtui.commands.stats import positive_int
+from prowtui.commands.common import (
+    add_window_args,
+    open_spec,
+    parse_window,
+    positive_int,
+    resolve_job_dirs,
+    run,
+    usage_error,
+)
 from prowtui.errors import UsageError
 from prowtui.safetext import inert
 
@@ -51,12 +58,8 @@ def register(subparsers: Any) -> None:
         nargs="+",
         help="job paths, shell patterns (logs/periodic-*-4.16-*) or URLs",
     )
-    parser.add_argument("--since", default="2d", help="window length: Nh, Nd or Nw (default 2d)")
-    parser.add_argument(
-        "--now",
-        default=None,
-        help="window end, ISO 8601 UTC, or 'latest' (the newest build); default: now "
-        "(latest on the demo)",
+    add_window_args(
+        parser, default_since="2d", help_since="window length: Nh, Nd or Nw (default 2d)"
     )
     parser.add_argument(
         "--type",
@@ -81,14 +84,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--failed-only", action="store_true", help="search failed builds only (all are counted)"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument(
-        "--concurrency",
-        "-j",
-        type=positive_int,
-        default=None,
-        help="requests in flight at once (default: the config's concurrency for the source)",
-    )
     parser.set_defaults(func=main)
 
 
@@ -105,26 +100,13 @@ def main(args: argparse.Namespace) -> int:
 async def _search(args: argparse.Namespace) -> int:
     from prowtui.config import load_config
     from prowtui.logs.grep import Pattern
-    from prowtui.prow.windows import parse_now, parse_since
     from prowtui.search.run import SearchOptions, search_jobs
-    from prowtui.sources.resolve import resolve_target
 
     try:
-        since = parse_since(args.since)
-        now = parse_now(args.now)
-        spec, _ = resolve_target(args.source, None)
-        targets = []
-        for pattern in args.patterns:
-            pattern_spec, path = resolve_target(args.source, pattern)
-            if "://" in pattern:
-                spec = pattern_spec
-            targets.append(path or pattern)
+        spec, targets = resolve_job_dirs(args.source, args.patterns, "search")
+        since, now = parse_window(args, spec)
     except UsageError as exc:
         return usage_error(str(exc), "search")
-    if args.now is None and spec.kind != "demo":
-        from datetime import UTC, datetime
-
-        now = datetime.now(UTC)
     concurrency = args.concurrency or load_config().concurrency_for(spec.kind)
     source = open_spec(spec, offline=args.offline, concurrency=concurrency)
     options = SearchOptions(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from prowtui.commands.common import add_source_args, open_spec, run
+from prowtui.commands.common import add_source_args, open_spec, positive_int, run
 from prowtui.safetext import inert, inert_text
 from prowtui.units import human_size
 
@@ -31,17 +31,6 @@ if TYPE_CHECKING:
     from prowtui.sources.base import Source
 
 PATTERNS_SHOWN = 10
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
 
 
 def add_job_args(parser: argparse.ArgumentParser) -> None:
