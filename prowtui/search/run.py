@@ -172,7 +172,7 @@ class _FileTask:
     kind: str  # "log" or "junit"
     size: int | None = None
     #: the plain file on this machine holding the object's bytes (a local mirror's)
-    local: Path | None = None
+    local: str | None = None
 
 
 @dataclass
@@ -392,7 +392,7 @@ async def _search_job(
         for task in tasks:
             if task.kind == "log" and task.local is not None:
                 report.searched.bytes += task.size or 0
-                queue.put_nowait(_Ready(task, str(task.local), sink=sink.add()))
+                queue.put_nowait(_Ready(task, task.local, sink=sink.add()))
         await asyncio.gather(
             *(fetch_one(task) for task in tasks if task.kind == "junit" or task.local is None)
         )
@@ -479,7 +479,7 @@ async def _build_files(
     local mirror is walked in one thread per build and names its plain files on disk."""
     prefix = normalize_dir(build_dir)
     wanted = _wanted(prefix, kind)
-    found: list[tuple[Entry, Path | None]]
+    found: list[tuple[Entry, str | None]]
     try:
         async with limiter:
             local = getattr(source, "files_below", None)
@@ -505,7 +505,7 @@ def _wanted(prefix: str, kind: str) -> Callable[[str], bool]:
     return wanted
 
 
-def _tasks(build_id: str, prefix: str, found: list[tuple[Entry, Path | None]]) -> list[_FileTask]:
+def _tasks(build_id: str, prefix: str, found: list[tuple[Entry, str | None]]) -> list[_FileTask]:
     """A build's files to search, in path order."""
     tasks: list[_FileTask] = []
     for entry, plain in sorted(found, key=lambda item: item[0].path):

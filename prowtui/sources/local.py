@@ -137,17 +137,18 @@ class LocalSource:
 
     def files_below(
         self, prefix: str, wanted: Callable[[str], bool]
-    ) -> list[tuple[Entry, Path | None]]:
-        """Every regular file below ``prefix`` whose key ``wanted`` accepts, with the file on
-        disk holding exactly its bytes (None when it is stored gzip-encoded), for tools that
-        read files themselves (``prowtui search`` hands them to rg). Synchronous (run it in a
-        thread): one ``scandir`` per directory. Contained like every other access: symlinks
-        that leave the root are skipped, linked directories are not followed."""
+    ) -> list[tuple[Entry, str | None]]:
+        """Every regular file below ``prefix`` whose key ``wanted`` accepts, with the path of
+        the file on disk holding exactly its bytes (None when it is stored gzip-encoded), for
+        tools that read files themselves (``prowtui search`` hands them to rg). Synchronous
+        (run it in a thread): one ``scandir`` per directory. Contained like every other
+        access: symlinks that leave the root are skipped, linked directories are not
+        followed."""
         prefix = normalize_dir(prefix)
         top = self._resolve(prefix, directory=True)
         if not top.is_dir():
             raise NotFound(f"{prefix or '/'}: no such directory", prefix)
-        found: list[tuple[Entry, Path | None]] = []
+        found: list[tuple[Entry, str | None]] = []
         pending: list[tuple[str, str]] = [(str(top), prefix)]
         while pending:
             directory, key = pending.pop()
@@ -175,7 +176,7 @@ class LocalSource:
                 except OSError:
                     continue  # a dangling symlink or a file removed meanwhile
                 entry = Entry(child.name, name, False, info.st_size, mtime_utc(info.st_mtime))
-                plain = None if looks_gzip_encoded(child.name, head) else Path(child.path)
+                plain = None if looks_gzip_encoded(child.name, head) else child.path
                 found.append((entry, plain))
         return found
 
