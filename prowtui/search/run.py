@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import concurrent.futures
 import contextlib
 import fnmatch
 import heapq
@@ -33,6 +34,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from prowtui.analysis.window_builds import (
     WindowBuild,
@@ -66,6 +68,8 @@ from prowtui.search.model import (
 from prowtui.sources.base import Entry, Source, normalize_dir
 from prowtui.sources.walk import walk
 
+_T = TypeVar("_T")
+
 TYPES = ("all", "build-log", "junit")
 #: jobs searched at once (their builds and files share the request limit)
 JOBS_AT_ONCE = 16
@@ -80,6 +84,19 @@ RG_AT_ONCE = 1
 #: with fewer files than this ready, rg waits this long for more (each rg run costs a few ms)
 LINGER_FILES = 32
 LINGER_SECONDS = 0.03
+
+
+_local_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+async def _local_call(function: Callable[..., _T], *args: object) -> _T:
+    """A local mirror's file-system work (walks, metadata reads), one call at a time in one
+    thread: each of their many system calls releases the GIL, and several threads making
+    them at once hand it back and forth thousands of times, on the cores rg reads with."""
+    global _local_pool
+    if _local_pool is None:
+        _local_pool = concurrent.futures.ThreadPoolExecutor(1, "prowtui-search-local")
+    return await asyncio.get_running_loop().run_in_executor(_local_pool, function, *args)
 
 
 class Slots:
@@ -380,7 +397,7 @@ async def _search_job(
                     out.append((ref, exc))
             return out
 
-        for ref, tasks in await asyncio.to_thread(walk_all):
+        for ref, tasks in await _local_call(walk_all):
             if isinstance(tasks, ProwtuiError):
                 prefix = normalize_dir(ref.path)
                 report.problems.append(f"{prefix}: cannot list the build: {_one_line(tasks)}")
@@ -431,7 +448,7 @@ async def _search_job(
                 if (t := snowflake_time(ref.build_id)) is None or windows.may_hold(t)
                 for name in ("finished.json", "started.json")
             ]
-            read = await asyncio.to_thread(read_many, keys)
+            read = await _local_call(read_many, keys)
             meta_source = _ReadAhead(source, read)  # type: ignore[assignment]
         listed = await window_builds(meta_source, job, windows, limiter=limiter, builds=builds)
         report.problems.extend(listed.problems)
@@ -484,7 +501,7 @@ async def _build_files(
         async with limiter:
             local = getattr(source, "files_below", None)
             if callable(local):
-                found = await asyncio.to_thread(local, prefix, wanted)
+                found = await _local_call(local, prefix, wanted)
             else:
                 walker = walk(source, prefix, concurrency=WALK_AT_ONCE)
                 found = [(entry, None) async for entry in walker if wanted(entry.path)]
