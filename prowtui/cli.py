@@ -47,8 +47,10 @@ def _first_positional(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every sub-command (``prowtui --help`` lists them)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command (``prowtui --help`` lists them); with ``only``, of
+    that sub-command alone (its module is the only one imported: a fresh ``prowtui search``
+    does not import what ``export`` or ``serve`` need)."""
     parser = argparse.ArgumentParser(
         prog="prowtui",
         description="A terminal explorer for Prow CI job artifacts in Google Cloud Storage.",
@@ -56,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"prowtui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMANDS.values():
+    for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(f"prowtui.commands.{module_name}")
         module.register(subparsers)
     return parser
@@ -67,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = _first_positional(args_list)
     if first in COMMANDS or (first is None and {"-h", "--help", "--version"} & set(args_list)):
-        parser = build_parser()
+        parser = build_parser(first if first in COMMANDS else None)
         args = parser.parse_args(args_list)
         return int(args.func(args) or 0)
     from prowtui.commands import explore

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 from datetime import UTC, datetime
@@ -210,3 +211,47 @@ def test_read_many_reads_what_read_would_and_leaves_out_the_rest(
         "logs/job/1/build-log.txt": LOG,
         "top.txt": b"0123456789",
     }
+
+
+async def test_read_many_answers_as_read_does_for_links_and_odd_keys(
+    tmp_path: Path, tree: Path, source: LocalSource
+) -> None:
+    """read_many resolves each directory once and opens each file once; whatever it keeps
+    or leaves out is what ``read`` returns or refuses, key by key."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "started.json").write_bytes(b"secret")
+    (tree / "leak").symlink_to(outside, target_is_directory=True)
+    (tree / "alias").symlink_to(tree / "logs" / "job", target_is_directory=True)
+    (tree / "logs" / "job" / "1" / "linked.json").symlink_to(tree / "top.txt")
+    (tree / "logs" / "job" / "1" / "out.json").symlink_to(outside / "started.json")
+    keys = [
+        "logs/job/1/started.json",
+        "logs/job/1/x.log.gz",
+        "logs/job/1/empty",
+        "logs/job/1/linked.json",
+        "logs/job/1/out.json",
+        "logs/job/1/",
+        "logs//job/1/started.json",
+        "logs/job/./1/started.json",
+        "leak/started.json",
+        "alias/1/started.json",
+        "alias/1/build-log.txt",
+        "logs/a b%#é.txt",
+        "logs/job/1/started.json\x00",
+    ]
+    expected = {}
+    for key in keys:
+        with contextlib.suppress(NotFound):
+            expected[key] = await source.read(key)
+    assert source.read_many(keys) == expected
+    assert set(expected) == {
+        "logs/job/1/started.json",
+        "logs/job/1/x.log.gz",
+        "logs/job/1/empty",
+        "logs/job/1/linked.json",
+        "alias/1/started.json",
+        "alias/1/build-log.txt",
+        "logs/a b%#é.txt",
+    }
+    assert expected["alias/1/build-log.txt"] == LOG

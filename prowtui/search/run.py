@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import concurrent.futures
 import contextlib
 import fnmatch
 import heapq
@@ -33,6 +34,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from prowtui.analysis.window_builds import (
     WindowBuild,
@@ -66,6 +68,8 @@ from prowtui.search.model import (
 from prowtui.sources.base import Entry, Source, normalize_dir
 from prowtui.sources.walk import walk
 
+_T = TypeVar("_T")
+
 TYPES = ("all", "build-log", "junit")
 #: jobs searched at once (their builds and files share the request limit)
 JOBS_AT_ONCE = 16
@@ -80,6 +84,19 @@ RG_AT_ONCE = 1
 #: with fewer files than this ready, rg waits this long for more (each rg run costs a few ms)
 LINGER_FILES = 32
 LINGER_SECONDS = 0.03
+
+
+_local_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+async def _local_call(function: Callable[..., _T], *args: object) -> _T:
+    """A local mirror's file-system work (walks, metadata reads), one call at a time in one
+    thread: each of their many system calls releases the GIL, and several threads making
+    them at once hand it back and forth thousands of times, on the cores rg reads with."""
+    global _local_pool
+    if _local_pool is None:
+        _local_pool = concurrent.futures.ThreadPoolExecutor(1, "prowtui-search-local")
+    return await asyncio.get_running_loop().run_in_executor(_local_pool, function, *args)
 
 
 class Slots:
@@ -172,7 +189,7 @@ class _FileTask:
     kind: str  # "log" or "junit"
     size: int | None = None
     #: the plain file on this machine holding the object's bytes (a local mirror's)
-    local: Path | None = None
+    local: str | None = None
 
 
 @dataclass
@@ -380,7 +397,7 @@ async def _search_job(
                     out.append((ref, exc))
             return out
 
-        for ref, tasks in await asyncio.to_thread(walk_all):
+        for ref, tasks in await _local_call(walk_all):
             if isinstance(tasks, ProwtuiError):
                 prefix = normalize_dir(ref.path)
                 report.problems.append(f"{prefix}: cannot list the build: {_one_line(tasks)}")
@@ -392,7 +409,7 @@ async def _search_job(
         for task in tasks:
             if task.kind == "log" and task.local is not None:
                 report.searched.bytes += task.size or 0
-                queue.put_nowait(_Ready(task, str(task.local), sink=sink.add()))
+                queue.put_nowait(_Ready(task, task.local, sink=sink.add()))
         await asyncio.gather(
             *(fetch_one(task) for task in tasks if task.kind == "junit" or task.local is None)
         )
@@ -431,7 +448,7 @@ async def _search_job(
                 if (t := snowflake_time(ref.build_id)) is None or windows.may_hold(t)
                 for name in ("finished.json", "started.json")
             ]
-            read = await asyncio.to_thread(read_many, keys)
+            read = await _local_call(read_many, keys)
             meta_source = _ReadAhead(source, read)  # type: ignore[assignment]
         listed = await window_builds(meta_source, job, windows, limiter=limiter, builds=builds)
         report.problems.extend(listed.problems)
@@ -479,12 +496,12 @@ async def _build_files(
     local mirror is walked in one thread per build and names its plain files on disk."""
     prefix = normalize_dir(build_dir)
     wanted = _wanted(prefix, kind)
-    found: list[tuple[Entry, Path | None]]
+    found: list[tuple[Entry, str | None]]
     try:
         async with limiter:
             local = getattr(source, "files_below", None)
             if callable(local):
-                found = await asyncio.to_thread(local, prefix, wanted)
+                found = await _local_call(local, prefix, wanted)
             else:
                 walker = walk(source, prefix, concurrency=WALK_AT_ONCE)
                 found = [(entry, None) async for entry in walker if wanted(entry.path)]
@@ -505,7 +522,7 @@ def _wanted(prefix: str, kind: str) -> Callable[[str], bool]:
     return wanted
 
 
-def _tasks(build_id: str, prefix: str, found: list[tuple[Entry, Path | None]]) -> list[_FileTask]:
+def _tasks(build_id: str, prefix: str, found: list[tuple[Entry, str | None]]) -> list[_FileTask]:
     """A build's files to search, in path order."""
     tasks: list[_FileTask] = []
     for entry, plain in sorted(found, key=lambda item: item[0].path):

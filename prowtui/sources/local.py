@@ -49,6 +49,10 @@ class LocalSource:
 
     def _resolve(self, key: str, *, directory: bool) -> Path:
         """The filesystem path of ``key``, or NotFound when it is malformed or escapes root."""
+        return self._resolve_real(key, directory=directory)[0]
+
+    def _resolve_real(self, key: str, *, directory: bool) -> tuple[Path, str]:
+        """:meth:`_resolve`'s path and the real path it resolves to."""
         bad = not isinstance(key, str) or "\x00" in key or key.startswith("/")
         bad = (
             bad or (os.altsep is not None and os.altsep in key) or (os.sep != "/" and os.sep in key)
@@ -64,7 +68,7 @@ class LocalSource:
         real = os.path.realpath(path)
         if real != self._real_root and not real.startswith(self._real_root + os.sep):
             raise NotFound(f"{key}: no such path", key)
-        return path
+        return path, real
 
     # -- listing -------------------------------------------------------------------------
 
@@ -133,17 +137,18 @@ class LocalSource:
 
     def files_below(
         self, prefix: str, wanted: Callable[[str], bool]
-    ) -> list[tuple[Entry, Path | None]]:
-        """Every regular file below ``prefix`` whose key ``wanted`` accepts, with the file on
-        disk holding exactly its bytes (None when it is stored gzip-encoded), for tools that
-        read files themselves (``prowtui search`` hands them to rg). Synchronous (run it in a
-        thread): one ``scandir`` per directory. Contained like every other access: symlinks
-        that leave the root are skipped, linked directories are not followed."""
+    ) -> list[tuple[Entry, str | None]]:
+        """Every regular file below ``prefix`` whose key ``wanted`` accepts, with the path of
+        the file on disk holding exactly its bytes (None when it is stored gzip-encoded), for
+        tools that read files themselves (``prowtui search`` hands them to rg). Synchronous
+        (run it in a thread): one ``scandir`` per directory. Contained like every other
+        access: symlinks that leave the root are skipped, linked directories are not
+        followed."""
         prefix = normalize_dir(prefix)
         top = self._resolve(prefix, directory=True)
         if not top.is_dir():
             raise NotFound(f"{prefix or '/'}: no such directory", prefix)
-        found: list[tuple[Entry, Path | None]] = []
+        found: list[tuple[Entry, str | None]] = []
         pending: list[tuple[str, str]] = [(str(top), prefix)]
         while pending:
             directory, key = pending.pop()
@@ -171,7 +176,7 @@ class LocalSource:
                 except OSError:
                     continue  # a dangling symlink or a file removed meanwhile
                 entry = Entry(child.name, name, False, info.st_size, mtime_utc(info.st_mtime))
-                plain = None if looks_gzip_encoded(child.name, head) else Path(child.path)
+                plain = None if looks_gzip_encoded(child.name, head) else child.path
                 found.append((entry, plain))
         return found
 
@@ -181,12 +186,45 @@ class LocalSource:
         ``finished.json``: one thread call instead of one per file). An object that cannot be
         read is left out; :meth:`read` tells why."""
         found: dict[str, bytes] = {}
+        #: each directory resolved once (a build's two files share theirs)
+        real_dirs: dict[str, str | None] = {}
         for key in keys:
             try:
-                found[key] = self._read_sync(key, None, None)
+                data = self._read_plain(key, real_dirs)
+                found[key] = self._read_sync(key, None, None) if data is None else data
             except (ProwtuiError, OSError):
                 continue
         return found
+
+    def _read_plain(self, key: str, real_dirs: dict[str, str | None]) -> bytes | None:
+        """The whole object when ``key`` names a regular file (not a link) in a directory
+        inside the root, read with one open; None when the checked path has to tell
+        (anything else: a link, a malformed key, a directory, a missing file)."""
+        parent, _, name = key.rpartition("/")
+        if not parent or name in ("", ".", "..") or "\x00" in name:
+            return None
+        if parent not in real_dirs:
+            try:
+                real_dirs[parent] = self._resolve_real(parent + "/", directory=True)[1]
+            except ProwtuiError:
+                real_dirs[parent] = None
+        real_parent = real_dirs[parent]
+        if real_parent is None or (os.altsep is not None and os.altsep in name):
+            return None
+        if os.sep != "/" and os.sep in name:
+            return None
+        path = os.path.join(real_parent, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
+        if not stat_mod.S_ISREG(info.st_mode):
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if looks_gzip_encoded(name, data[: len(GZIP_MAGIC)]):
+            return gunzip(data, key)
+        return data
 
     async def stat(self, path: str) -> ObjectInfo:
         """Size (stored), modification time, a guessed content type and the encoding."""
